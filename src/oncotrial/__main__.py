@@ -1,0 +1,5 @@
+import sys
+
+from oncotrial.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``oncotrial`` command line, one module per area."""

@@ -1,0 +1,1 @@
+"""Built-in protocols shipped as YAML."""

@@ -1,0 +1,1 @@
+"""Analysis results rendered as HTML and PDF documents."""
