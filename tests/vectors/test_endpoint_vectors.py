@@ -1,0 +1,88 @@
+"""Worked cases of spec endpoints.md §6.3, §6.4, §6.6, §6.7 and §6.8, one subject per data file.
+
+Each JSON file under `endpoints/`, `local_control/` and `safety/` holds one case: its spec id, the
+input, and the expected values spelled out by hand from the spec table. Variants (a switched option)
+sit in the same file. A case may only be changed with a "change" note in its file naming the rule.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from oncotrial.domain import endpoints as ep
+
+HERE = Path(__file__).parent
+FOLDERS = ("endpoints", "local_control", "safety")
+CASES = sorted(p for folder in FOLDERS for p in (HERE / folder).glob("*.json"))
+
+
+def _day(case: dict, offset: int | None) -> date | None:
+    return None if offset is None else date.fromisoformat(case["start_date"]) + timedelta(days=offset)
+
+
+def _date(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _outcomes(case: dict) -> list[ep.AssessmentOutcome]:
+    return [ep.AssessmentOutcome(_day(case, a["day"]), a["response"], _day(case, a.get("pd_day")))
+            for a in case["input"].get("assessments", [])]
+
+
+def _missed_visit_rule(case: dict) -> ep.MissedVisitRule:
+    schedule = case["schedule"]
+    return ep.MissedVisitRule(((None, schedule["interval_days"]),), schedule["visit_window_days"])
+
+
+def _pfs_data(case: dict) -> ep.TimeToEventData:
+    given = case["input"]
+    return ep.derive_pfs_data(
+        "S", _date(case["start_date"]), _outcomes(case), death_date=_day(case, given.get("death_day")),
+        new_therapy_date=_day(case, given.get("new_therapy_day")),
+        has_valid_baseline=given.get("has_valid_baseline", True),
+        follow_up_status=given.get("follow_up_status", "ONGOING"))
+
+
+def _run_time_to_event(case: dict, options: dict) -> ep.TimeToEventResult:
+    start, cutoff, given = _date(case["start_date"]), _date(case["data_cutoff"]), case["input"]
+    endpoint = case["endpoint"]
+    if endpoint == "PFS":
+        return ep.derive_time_to_event(_pfs_data(case), ep.pfs_definition(
+            _missed_visit_rule(case), **options), cutoff)
+    if endpoint == "OS":
+        data = ep.derive_os_data("S", start, death_date=_date(given.get("death_date")),
+                                 last_known_alive_date=_date(given.get("last_known_alive_date")))
+        return ep.derive_time_to_event(data, ep.os_definition(), cutoff)
+    if endpoint == "DOR":
+        data = ep.derive_dor_data(_pfs_data(case), _day(case, given["response_day"]))
+        return ep.derive_time_to_event(data, ep.dor_definition(_missed_visit_rule(case)), cutoff)
+    if endpoint == "TTR":
+        return ep.derive_time_to_response("S", start, _day(case, given["response_day"]))
+    raise AssertionError(f"unknown endpoint {endpoint}")
+
+
+def _check_time_to_event(case: dict, result: ep.TimeToEventResult, expect: dict) -> None:
+    got = {"event": result.is_event, "date": result.date.isoformat(),
+           "aval_days": result.aval_days, "rule_id": result.rule_id}
+    assert got == expect, f"{case['id']}: {case['why']}"
+    assert result.rule_description
+
+
+def run_endpoint_case(case: dict) -> None:
+    _check_time_to_event(case, _run_time_to_event(case, case.get("options", {})), case["expect"])
+    for variant in case.get("variants", []):
+        _check_time_to_event(case, _run_time_to_event(case, variant["options"]), variant["expect"])
+
+
+RUNNERS = {"endpoints": run_endpoint_case}
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_it_reproduces_the_worked_case(path):
+    case = json.loads(path.read_text())
+    assert path.stem == case["id"], "the file name carries the case id"
+    RUNNERS[path.parent.name](case)
