@@ -365,7 +365,8 @@ def dump_protocol(protocol: Protocol) -> str:
 
 def check_protocol(protocol: Protocol, source: str = "<protocol>") -> None:
     """Cross-field checks: unique ids, every reference resolves, ratios and schedules make sense."""
-    problems = _reference_problems(protocol) + _schedule_problems(protocol)
+    problems = (_reference_problems(protocol) + _schedule_problems(protocol)
+                + _assumption_problems(protocol))
     if problems:
         errors = [{"field": path, "message": message} for path, message in problems]
         listing = "; ".join(f"{path}: {message}" for path, message in problems)
@@ -448,3 +449,39 @@ def _schedule_problems(p: Protocol) -> list[tuple[str, str]]:
         if intervention.kind != "drug" and intervention.procedure is None:
             problems.append((f"interventions[{i}].procedure", "a procedure or radiation needs its procedure details"))
     return problems
+
+
+def _assumption_problems(p: Protocol) -> list[tuple[str, str]]:
+    return [(f"assumptions[{i}].path", f"'{a.path}' names no field of the protocol")
+            for i, a in enumerate(p.assumptions) if not path_exists(p, a.path)]
+
+
+def path_exists(value, path: str) -> bool:
+    """Whether a dotted path names a field; list items are named by id or by ``[index]``.
+
+    >>> from oncotrial.protocols import load_builtin_protocol
+    >>> path_exists(load_builtin_protocol("crlm-sbrt-sintilimab"), "arms.chemo.starts[0].offset_days")
+    True
+    """
+    for segment in path.split("."):
+        name, _, index = segment.partition("[")
+        value = _step(value, name)
+        if value is _MISSING:
+            return False
+        if index:
+            position = int(index.rstrip("]"))
+            if not isinstance(value, tuple) or position >= len(value):
+                return False
+            value = value[position]
+    return True
+
+
+_MISSING = object()
+
+
+def _step(value, name: str):
+    if isinstance(value, tuple):
+        return next((item for item in value if getattr(item, "id", None) == name), _MISSING)
+    if isinstance(value, Mapping):
+        return value.get(name, _MISSING)
+    return getattr(value, name, _MISSING)
