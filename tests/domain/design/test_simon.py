@@ -1,0 +1,92 @@
+"""Simon two-stage and single-stage exact designs against clinfun 1.1.5.
+
+Reference: /work/shared/reference/design/simon.json, produced by
+``clinfun::ph2simon(p0, p1, alpha, beta, nmax = 150)`` and ``clinfun::ph2single(p0, p1, alpha, beta)``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from oncotrial.domain.design.simon import (
+    compute_simon_characteristics,
+    compute_simon_designs,
+    compute_single_stage_design,
+)
+from oncotrial.errors import InvalidInput
+
+REFERENCE = Path("/work/shared/reference/design/simon.json")
+CASES = json.loads(REFERENCE.read_text())["designs"] if REFERENCE.exists() else []
+pytestmark = pytest.mark.skipif(not CASES, reason="reference file not available")
+
+
+def case_id(case):
+    return f"{case['p0']}-{case['p1']}-a{case['alpha']}-b{case['beta']}"
+
+
+@pytest.fixture(scope="module", params=CASES, ids=case_id)
+def solved(request):
+    case = request.param
+    return case, compute_simon_designs(case["p0"], case["p1"], case["alpha"], case["beta"], nmax=150)
+
+
+@pytest.mark.parametrize("kind", ["optimal", "minimax"])
+def test_it_finds_the_clinfun_design(solved, kind):
+    case, designs = solved
+    ours, ref = getattr(designs, kind), case[kind]
+    assert (ours.r1, ours.n1, ours.r, ours.n) == (ref["r1"], ref["n1"], ref["r"], ref["n"])
+    assert ours.en0 == pytest.approx(ref["EN0"], abs=1e-9)
+    assert ours.pet0 == pytest.approx(ref["PET0"], abs=1e-9)
+    assert ours.alpha == pytest.approx(ref["alpha"], abs=1e-12)
+    assert ours.power == pytest.approx(ref["power"], abs=1e-12)
+    assert ours.en1 == pytest.approx(ref["EN1"], abs=1e-9)
+    assert ours.pet1 == pytest.approx(ref["PET1"], abs=1e-9)
+
+
+def test_admissible_designs_run_from_minimax_to_optimal(solved):
+    _, designs = solved
+    admissible = designs.admissible
+    assert admissible[0].n == designs.minimax.n
+    assert (admissible[-1].n, admissible[-1].en0) == (designs.optimal.n, designs.optimal.en0)
+    # Each admissible design trades a larger n for a smaller EN0.
+    for before, after in zip(admissible, admissible[1:], strict=False):
+        assert after.n > before.n and after.en0 < before.en0
+    for design in admissible:
+        assert design.alpha < designs.alpha and design.power > 1 - designs.beta
+
+
+def test_single_stage_equals_ph2single():
+    for case in CASES:
+        ref = case["single_stage_exact"]
+        ours = compute_single_stage_design(case["p0"], case["p1"], case["alpha"], case["beta"])
+        assert (ours.n, ours.r) == (ref["n"], ref["r"])
+        assert ours.alpha == pytest.approx(ref["type1"], abs=1e-12)
+        assert ours.beta == pytest.approx(ref["type2"], abs=1e-12)
+
+
+def test_simons_published_row_by_hand():
+    # Simon (1989) table 1, p0 = 0.3, p1 = 0.5, alpha 0.05, beta 0.2: optimal 5/15, 18/46.
+    pet, en, reject = compute_simon_characteristics(5, 15, 18, 46, 0.3)
+    assert round(en, 1) == 23.6 and reject < 0.05 and pet == pytest.approx(0.7216, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"p0": 0.5, "p1": 0.3}, "p1"),
+        ({"p0": 0.3, "p1": 0.3}, "p1"),
+        ({"p0": 0.3, "p1": 0.5, "alpha": 0.5}, "alpha"),
+        ({"p0": 0.3, "p1": 0.5, "alpha": 0.0}, "alpha"),
+        ({"p0": 0.3, "p1": 0.5, "beta": 0.6}, "power"),
+        ({"p0": 0.30, "p1": 0.35, "nmax": 40}, "nmax"),
+        ({"p0": 1.2, "p1": 0.5}, "p0"),
+    ],
+)
+def test_it_rejects_impossible_designs(kwargs, field):
+    with pytest.raises(InvalidInput) as raised:
+        compute_simon_designs(**kwargs)
+    assert raised.value.field == field
+    assert raised.value.hint
