@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from oncotrial.domain import endpoints as ep
+from oncotrial.domain import safety
+from oncotrial.domain.records import AdverseEvent
 
 HERE = Path(__file__).parent
 FOLDERS = ("endpoints", "local_control", "safety")
@@ -78,7 +80,70 @@ def run_endpoint_case(case: dict) -> None:
         _check_time_to_event(case, _run_time_to_event(case, variant["options"]), variant["expect"])
 
 
-RUNNERS = {"endpoints": run_endpoint_case}
+def _adverse_events(case: dict, subject: dict) -> list[AdverseEvent]:
+    first = _date(case["first_dose_date"])
+    return [AdverseEvent(subject["subject_id"], a["ae_id"], a["term"],
+                         first + timedelta(days=a["day"] - 1 if a["day"] > 0 else a["day"]),
+                         a["grade"], event_id=a.get("event_id", ""),
+                         attributions=a.get("attributions", {}),
+                         immune_related=a.get("immune_related", False))
+            for a in subject["adverse_events"]]
+
+
+def _safety_rows(case: dict, options: dict):
+    window = safety.TeaeWindow(immune_related_window_days=options.get("immune_related_window_days"))
+    first = _date(case["first_dose_date"])
+    rows, teaes = {}, {}
+    for subject in case["input"].get("subjects", []):
+        last = first + timedelta(days=subject["last_dose_day"] - 1)
+        records = safety.derive_teae_flags(_adverse_events(case, subject), first, last, window)
+        teaes[subject["subject_id"]] = records
+        rows[subject["subject_id"]] = safety.derive_subject_safety(
+            subject["subject_id"], records,
+            missing_grade_imputation=options.get("missing_grade_imputation"))
+    return rows, teaes
+
+
+def _check_safety(case: dict, options: dict, expect: dict) -> None:
+    rows, teaes = _safety_rows(case, options)
+    for subject_id, wanted in expect.get("subjects", {}).items():
+        row, records = rows[subject_id], teaes[subject_id]
+        got = {"teae_ids": [r.adverse_event.ae_id for r in records if r.treatment_emergent],
+               "related_ids": [r.adverse_event.ae_id for r in records if r.related],
+               "worst_grade": row.worst_grade, "has_grade_3_4": row.has_grade_3_4,
+               "has_grade_3_plus": row.has_grade_3_plus, "has_grade_5": row.has_grade_5}
+        assert {k: got[k] for k in wanted} == wanted, f"{case['id']} {subject_id}: {case['why']}"
+    for key, subset in (("summary", "all"), ("summary_related", "related")):
+        if key in expect:
+            _check_summary(case, options, expect[key], teaes, subset)
+    if "lab_grades" in expect:
+        got = [safety.compute_lab_grade(v["analyte"], v["value"], uln=v["uln"],
+                                        baseline=v["baseline"]) for v in case["input"]["lab"]]
+        assert got == expect["lab_grades"], case["why"]
+
+
+def _check_summary(case, options, wanted, teaes, subset) -> None:
+    rows = [safety.derive_subject_safety(
+        sid, records, subset=subset, missing_grade_imputation=options.get("missing_grade_imputation"))
+        for sid, records in teaes.items()]
+    summary = safety.derive_safety_summary(rows, case["input"]["n_safety"], subset)
+    got = {"grade_3_4_numerator": summary.grade_3_4.numerator,
+           "grade_3_plus_numerator": summary.grade_3_plus.numerator,
+           "grade_5_numerator": summary.grade_5.numerator,
+           "worst_grade_counts": {k: v for k, v in summary.worst_grade_counts.items() if v},
+           "grade_3_4_rate_pct": round(100 * summary.grade_3_4.rate, 1),
+           "grade_3_4_ci_pct": [round(100 * summary.grade_3_4.ci_lower, 1),
+                                round(100 * summary.grade_3_4.ci_upper, 1)]}
+    assert {k: got[k] for k in wanted} == wanted, f"{case['id']}: {case['why']}"
+
+
+def run_safety_case(case: dict) -> None:
+    _check_safety(case, case.get("options", {}), case["expect"])
+    for variant in case.get("variants", []):
+        _check_safety(case, variant["options"], variant["expect"])
+
+
+RUNNERS = {"endpoints": run_endpoint_case, "safety": run_safety_case}
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
