@@ -14,6 +14,7 @@ from oncotrial.domain.randomization import (
     allocate,
     compute_imbalance,
     compute_minimization_scores,
+    simulate_randomization,
 )
 from oncotrial.errors import InvalidInput
 
@@ -239,3 +240,50 @@ def test_simple_randomization_follows_the_ratio():
     allocations, _ = run(spec, [{}] * 3000, seed=12)
     share = np.mean([a.arm == "A" for a in allocations])
     assert abs(share - 2 / 3) < 4 * np.sqrt(2 / 9 / 3000)
+
+
+def sequential_overall_imbalance(spec, sites, runs, seed):
+    rng = np.random.default_rng(seed)
+    out = []
+    for r in range(runs):
+        factors = list(spec.factors)
+        subjects = random_subjects(80, seed=seed * 1000 + r, factors=factors, sites=sites)
+        allocations, _ = run(spec, subjects, seed=int(rng.integers(1 << 30)))
+        out.append(compute_imbalance(Counter(a.arm for a in allocations), spec))
+    return np.asarray(out)
+
+
+@pytest.mark.parametrize("method", ["permuted_blocks", "minimization", "simple"])
+def test_the_vectorised_simulator_agrees_with_allocate_one_subject_at_a_time(method):
+    """Same rules, two implementations: mean final imbalance must agree within sampling error."""
+    spec = RandomizationSpec(method, ONE_TO_ONE, (TIMING, LESIONS), stratify_by_site=True)
+    sites = ("01", "02")
+    fast = simulate_randomization(spec, sites, 80, 4000, np.random.default_rng(31)).summary("overall")
+    slow = sequential_overall_imbalance(spec, sites, 150, seed=7)
+    se = slow.std(ddof=1) / np.sqrt(len(slow))
+    assert abs(fast.mean - slow.mean()) < 4 * se + 0.05
+
+
+def test_simulated_permuted_blocks_keep_every_stratum_within_half_a_block():
+    spec = RandomizationSpec("permuted_blocks", TWO_TO_ONE, (TIMING, MARGIN), stratify_by_site=True,
+                             block_multiples=(1, 2))
+    result = simulate_randomization(spec, ("01", "02", "03"), 80, 3000, np.random.default_rng(2))
+    # 2:1 blocks of 3 or 6 (AAAABB): inside a block |n_A/2 − n_B| peaks at 2 (AAAA or BB first),
+    # and every completed block returns it to 0.
+    assert result.summary("any stratum").maximum <= 2.0
+    assert result.summary("any stratum").share_at_least(2.0) > 0
+    assert abs(result.mean_arm_counts[0] - 2 * result.mean_arm_counts[1]) < 1.0
+    assert result.summary("overall").maximum > result.summary("any stratum").maximum
+
+
+def test_the_simulator_is_reproducible_and_reports_progress():
+    spec = RandomizationSpec("minimization", ONE_TO_ONE, (TIMING, MARGIN, LESIONS))
+    seen = []
+    first = simulate_randomization(spec, ("01",), 40, 250, np.random.default_rng(5), chunk_runs=100,
+                                   progress=lambda done, total: seen.append((done, total)))
+    second = simulate_randomization(spec, ("01",), 40, 250, np.random.default_rng(5), chunk_runs=100)
+    assert first == second
+    assert seen == [(100, 250), (200, 250), (250, 250)]
+    groups = {s.group for s in first.summaries}
+    assert {"overall", "site 01", "any site", "factor timing", "level lesions=>3", "any stratum"} <= groups
+    assert abs(sum(share for _, share in first.summary("overall").frequencies) - 1) < 1e-9
