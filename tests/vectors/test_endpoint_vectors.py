@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from oncotrial.domain import endpoints as ep
-from oncotrial.domain import safety
-from oncotrial.domain.records import AdverseEvent
+from oncotrial.domain import local_control, safety
+from oncotrial.domain.records import AdverseEvent, Procedure, TreatedSiteAssessment
+from oncotrial.domain.stats.km import estimate_km
 
 HERE = Path(__file__).parent
 FOLDERS = ("endpoints", "local_control", "safety")
@@ -74,7 +75,32 @@ def _check_time_to_event(case: dict, result: ep.TimeToEventResult, expect: dict)
     assert result.rule_description
 
 
+def _run_estimation(case: dict) -> dict:
+    given = case["input"]
+    if case["endpoint"] == "KM_LANDMARK":
+        fit = estimate_km(given["aval_days"], given["event"], conf_type="log-log")
+        at = fit.curves[0].survival_at([given["landmark_days"]])[0]
+        return {"estimate": round(at.estimate, 4), "se": round(at.se, 4),
+                "ci": [round(at.ci[0], 3), round(at.ci[1], 3)]}
+    if case["endpoint"] == "RATE":
+        rate = ep.compute_binomial_rate(given["numerator"], given["denominator"])
+        return {"rate_pct": round(100 * rate.rate, 1),
+                "ci_pct": [round(100 * rate.ci_lower, 1), round(100 * rate.ci_upper, 1)]}
+    if case["endpoint"] == "MONTHS":
+        return {"months": [round(ep.compute_months(d), 2) for d in given["days"]]}
+    flags = [ep.derive_response_flags(bor, measurable_disease=given["measurable_disease"])
+             for bor in given["best_overall_responses"]]
+    n = sum(f.in_population for f in flags)
+    orr = ep.compute_binomial_rate(sum(f.responder for f in flags), n)
+    dcr = ep.compute_binomial_rate(sum(f.disease_control for f in flags), n)
+    return {"orr": [orr.numerator, n, round(100 * orr.rate, 1)],
+            "dcr": [dcr.numerator, n, round(100 * dcr.rate, 1)]}
+
+
 def run_endpoint_case(case: dict) -> None:
+    if case["endpoint"] in ("KM_LANDMARK", "RATE", "MONTHS", "RESPONSE_RATES"):
+        assert _run_estimation(case) == case["expect"], f"{case['id']}: {case['why']}"
+        return
     _check_time_to_event(case, _run_time_to_event(case, case.get("options", {})), case["expect"])
     for variant in case.get("variants", []):
         _check_time_to_event(case, _run_time_to_event(case, variant["options"]), variant["expect"])
@@ -143,7 +169,53 @@ def run_safety_case(case: dict) -> None:
         _check_safety(case, variant["options"], variant["expect"])
 
 
-RUNNERS = {"endpoints": run_endpoint_case, "safety": run_safety_case}
+def _tte_dict(result: ep.TimeToEventResult | None) -> dict | None:
+    if result is None:
+        return None
+    return {"event": result.is_event, "date": result.date.isoformat(),
+            "aval_days": result.aval_days, "rule_id": result.rule_id}
+
+
+def _check_local_control(case: dict, given: dict, expect: dict) -> None:
+    procedures = [Procedure("S", p["id"], p["kind"], _date(p["date"]), tuple(p["lesion_ids"]),
+                            end_date=_date(p.get("end_date")),
+                            technical_success=p.get("technical_success"))
+                  for p in given["procedures"]]
+    scans = [TreatedSiteAssessment("S", s["lesion_id"], _date(s["date"]), s["finding"],
+                                   s.get("ld"), s.get("technique_efficacy_scan", False))
+             for s in given["site_assessments"]]
+    outcomes = local_control.derive_treated_lesion_outcomes(
+        "S", procedures, scans, _date(case["data_cutoff"]), death_date=_date(given.get("death_date")),
+        missed_visit_rule=_missed_visit_rule(case),
+        pre_treatment_sizes=given.get("pre_treatment_sizes"))
+    by_lesion = {o.lesion_id: o for o in outcomes}
+    for lesion_id, wanted in expect["lesions"].items():
+        o = by_lesion[lesion_id]
+        got = {"technical_success": o.technical_success,
+               "primary_technique_efficacy": o.primary_technique_efficacy,
+               "secondary_technique_efficacy": o.secondary_technique_efficacy,
+               "ltp_date": o.ltp_date and o.ltp_date.isoformat(), "ttlp": _tte_dict(o.ttlp),
+               "ltpfs": _tte_dict(o.ltpfs), "ttlp_itt": _tte_dict(o.ttlp_itt),
+               "ttlp_start_date": o.ttlp and o.ttlp.start_date.isoformat()}
+        assert {k: got[k] for k in wanted} == wanted, f"{case['id']} {lesion_id}: {case['why']}"
+    if "pfs" in expect:
+        pfs_case = {**case, "input": {"assessments": given["timepoints"]}}
+        result = ep.derive_time_to_event(_pfs_data(pfs_case), ep.pfs_definition(
+            _missed_visit_rule(case)), _date(case["data_cutoff"]))
+        assert _tte_dict(result) == expect["pfs"], case["why"]
+
+
+def run_local_control_case(case: dict) -> None:
+    _check_local_control(case, case["input"], case["expect"])
+    for variant in case.get("variants", []):
+        given = json.loads(json.dumps(case["input"]))
+        for scan in given["site_assessments"]:
+            scan["ld"] = variant["replace_ld"].get(scan["date"], scan.get("ld"))
+        _check_local_control(case, given, variant["expect"])
+
+
+RUNNERS = {"endpoints": run_endpoint_case, "safety": run_safety_case,
+           "local_control": run_local_control_case}
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
