@@ -61,36 +61,40 @@ class MissedVisitRule:
     """Censor an event that follows two or more missed assessments (spec §3.2, FDA Table A row F9).
 
     The threshold is `2 × interval in force at the last adequate assessment + visit window`. Each
-    phase is `(until_day, interval_days)`: the interval applies while the study day (ADY) of the last
-    adequate assessment is before `until_day` (`None` = open-ended), so q8w-then-q12w schedules work.
+    phase is `(until_day, interval_days)` or `(until_day, interval_days, window_days)`: it applies
+    while the study day (ADY) of the last adequate assessment is before `until_day` (`None` =
+    open-ended), so q8w-then-q12w schedules work; `visit_window_days` is the default window.
+
+    >>> MissedVisitRule(((None, 56),), 7).threshold_days(date(2024, 2, 26), date(2024, 1, 1))
+    119
     """
 
-    phases: tuple[tuple[int | None, int], ...]
-    visit_window_days: int
+    phases: tuple[tuple, ...]
+    visit_window_days: int = 0
 
     def __post_init__(self) -> None:
-        if not self.phases or any(interval <= 0 for _, interval in self.phases):
+        if not self.phases or any(len(p) not in (2, 3) or p[1] <= 0 for p in self.phases):
             raise InvalidInput(
-                "missed-visit rule needs at least one schedule phase with a positive interval",
-                field="phases", hint="e.g. MissedVisitRule(((None, 56),), 7) for q8w ± 7 days")
+                "missed-visit rule needs schedule phases (until_day, interval_days[, window_days]) "
+                "with positive intervals", field="phases",
+                hint="e.g. MissedVisitRule(((None, 56),), 7) for q8w ± 7 days")
+
+    def _phase(self, study_day: int) -> tuple:
+        return next((p for p in self.phases if p[0] is None or study_day < p[0]), self.phases[-1])
 
     def threshold_days(self, last_adequate: date, start: date) -> int:
         """Allowed gap in days after `last_adequate` before an event counts as after missed visits."""
-        study_day = (last_adequate - start).days + 1
-        interval = self.phases[-1][1]
-        for until_day, phase_interval in self.phases:
-            if until_day is None or study_day < until_day:
-                interval = phase_interval
-                break
-        return 2 * interval + self.visit_window_days
+        phase = self._phase((last_adequate - start).days + 1)
+        window = phase[2] if len(phase) == 3 else self.visit_window_days
+        return 2 * phase[1] + window
 
     @property
     def description(self) -> str:
         parts = ", ".join(
-            f"every {interval} days" + (f" until day {until}" if until is not None else "")
-            for until, interval in self.phases)
-        return (f"An event more than 2 × the assessment interval + {self.visit_window_days} days "
-                f"after the last adequate assessment is censored there (schedule: {parts}).")
+            f"every {p[1]} ± {p[2] if len(p) == 3 else self.visit_window_days} days"
+            + (f" until day {p[0]}" if p[0] is not None else "") for p in self.phases)
+        return ("An event more than 2 × the assessment interval + the visit window after the last "
+                f"adequate assessment is censored there (schedule: {parts}).")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,474 @@
+"""One call from a trial's records to its subject-level outcomes (spec endpoints.md §0–§5).
+
+`derive_subject_outcomes` takes the protocol and the trial's tables in any row order and returns
+frozen rows: per subject the BOR (confirmed and not), PFS / OS / DoR / time to response / local
+control with the rule that decided each, ORR / DCR flags, the 12-month PFS status and the worst AE
+grades; per assessment the RECIST timepoint rows. Reports, exports and the web app call only this.
+Every platform choice is an argument of `DerivationOptions` with the spec's default (spec §0.3, §7).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from oncotrial.domain import endpoints as ep
+from oncotrial.domain import local_control as lc
+from oncotrial.domain import safety
+from oncotrial.domain.lesions import (
+    Assessment,
+    DataQualityFlag,
+    Lesion,
+    LesionMeasurement,
+    NewLesion,
+    NonTargetStatus,
+    TumourRecords,
+)
+from oncotrial.domain.protocol import AssessmentSchedule, Protocol
+from oncotrial.domain.recist import RecistResult, TimepointResponse, derive_timepoint_responses
+from oncotrial.domain.recist_rules import RecistRules
+from oncotrial.domain.records import (
+    AdverseEvent,
+    Death,
+    Dose,
+    NewAnticancerTherapy,
+    Procedure,
+    Subject,
+    TreatedSiteAssessment,
+)
+from oncotrial.domain.response import (
+    BestOverallResponse,
+    BorRules,
+    ConfirmationRule,
+    EvaluationWindowRule,
+    Response,
+    SdDurationRule,
+    derive_best_overall_response,
+)
+from oncotrial.errors import InvalidInput
+
+START_DATE_RULES = ("protocol", "randomization", "enrolment", "first_therapy", "first_dose",
+                    "first_local_treatment")
+
+
+@dataclass(frozen=True)
+class DerivationOptions:
+    """Every platform choice of spec §0.3 and §7 that the derivation makes, with its default.
+
+    `None` means "as the protocol says" (its endpoint parameters and schedule), falling back to the
+    spec default. `start_date_rule` (§7.1): "protocol" = randomisation date when randomised, else the
+    first protocol therapy of any kind (drug, ablation or SBRT).
+    """
+
+    data_cutoff: date
+    start_date_rule: str = "protocol"
+    pfs_style: str | None = None
+    censor_at_new_anticancer_therapy: bool | None = None
+    apply_missed_visit_rule: bool | None = None
+    nact_assessment_inclusion: str = "on_or_before"
+    recist_rules: RecistRules = field(default_factory=RecistRules)
+    confirmation_required: bool | None = None
+    confirm_min_days: int | None = None
+    confirm_max_ne_between: int = 1
+    confirm_allow_sd_between: bool = False
+    sd_min_days: int | None = None
+    include_non_measurable_in_dcr: bool = False
+    iupd_unconfirmed_counts_as_event: bool = True
+    teae_window: safety.TeaeWindow = field(default_factory=safety.TeaeWindow)
+    missing_grade_imputation: int | None = None
+    sbrt_anchor: str = "first_fraction"
+    landmark_days: float = ep.DAYS_PER_YEAR
+
+    def __post_init__(self) -> None:
+        if self.start_date_rule not in START_DATE_RULES:
+            raise InvalidInput(f"start_date_rule is {self.start_date_rule!r}",
+                               field="start_date_rule", hint=f"allowed: {', '.join(START_DATE_RULES)}")
+
+
+@dataclass(frozen=True)
+class SubjectOutcome:
+    """One subject's derived outcomes; each time to event carries the rule that decided it."""
+
+    subject_id: str
+    site: str
+    arm: str
+    start_date: date | None
+    has_valid_baseline: bool
+    measurable_disease: bool
+    bor: str
+    bor_date: date | None
+    confirmed_bor: str
+    confirmed_bor_date: date | None
+    in_response_population: bool
+    responder: bool
+    disease_control: bool
+    pfs: ep.TimeToEventResult | None
+    os: ep.TimeToEventResult | None
+    dor: ep.TimeToEventResult | None
+    time_to_response: ep.TimeToEventResult | None
+    local_control: ep.TimeToEventResult | None
+    pfs_12_month_status: bool | None
+    worst_ae_grade: int | None
+    has_grade_3_4_teae: bool
+    has_grade_3_plus_teae: bool
+    has_grade_5_teae: bool
+    has_grade_3_4_related_teae: bool
+    received_therapy: bool
+    treated_lesions: tuple[lc.TreatedLesionOutcome, ...] = ()
+    flags: tuple[DataQualityFlag, ...] = ()
+
+
+@dataclass(frozen=True)
+class DerivedOutcomes:
+    """Everything one derivation produced: subject rows, timepoint rows, TEAE records, the input
+    problems (with `collect_problems=True`) and the plain-English rules used, for reports."""
+
+    subjects: tuple[SubjectOutcome, ...]
+    timepoints: tuple[TimepointResponse, ...]
+    adverse_events: tuple[safety.TeaeRecord, ...]
+    problems: tuple[DataQualityFlag, ...]
+    rules: tuple[str, ...]
+
+    def subject(self, subject_id: str) -> SubjectOutcome:
+        return next(s for s in self.subjects if s.subject_id == subject_id)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The rule values for one trial, resolved once from the protocol and the options."""
+
+    pfs: ep.TimeToEventDefinition
+    dor: ep.TimeToEventDefinition
+    os: ep.TimeToEventDefinition
+    bor: BorRules
+    missed_visit: ep.MissedVisitRule
+    randomized: bool
+
+
+def derive_missed_visit_rule(schedule: AssessmentSchedule) -> ep.MissedVisitRule:
+    """The missed-visit threshold from the protocol's imaging schedule: 2 × the interval in force +
+    its visit window, per schedule phase (spec §0.3 `missed_visit_threshold_days`, §3.2).
+
+    >>> from oncotrial.domain.protocol import SchedulePhase
+    >>> rule = derive_missed_visit_rule(AssessmentSchedule("randomization", (SchedulePhase(56, 7),)))
+    >>> rule.threshold_days(date(2024, 2, 26), date(2024, 1, 1))
+    119
+    """
+    phases = tuple((p.until_day, p.interval_days, p.window_days) for p in schedule.phases)
+    return ep.MissedVisitRule(phases, schedule.phases[0].window_days)
+
+
+def _endpoint_parameter(protocol: Protocol, endpoint_rules: tuple[str, ...], name: str):
+    for endpoint in protocol.endpoints:
+        if endpoint.rule in endpoint_rules and name in endpoint.parameters:
+            return endpoint.parameters[name]
+    return None
+
+
+def _resolve_rules(protocol: Protocol, options: DerivationOptions) -> _Rules:
+    missed = derive_missed_visit_rule(protocol.assessment_schedule)
+    style = options.pfs_style or str(_endpoint_parameter(protocol, ("pfs", "pfs_landmark_rate"),
+                                                         "style") or "FDA").upper()
+    pfs_options = dict(style=style, nact_assessment_inclusion=options.nact_assessment_inclusion,
+                       censor_at_new_anticancer_therapy=options.censor_at_new_anticancer_therapy,
+                       apply_missed_visit_rule=options.apply_missed_visit_rule)
+    return _Rules(pfs=ep.pfs_definition(missed, **pfs_options),
+                  dor=ep.dor_definition(missed, **pfs_options), os=ep.os_definition(),
+                  bor=_bor_rules(protocol, options), missed_visit=missed,
+                  randomized=protocol.is_randomized)
+
+
+def _bor_rules(protocol: Protocol, options: DerivationOptions) -> BorRules:
+    """Confirmation is required when ORR is the primary endpoint of a non-randomised trial (RECIST
+    1.1 §4.4.2, spec §0.3), or when the protocol's ORR endpoint says so."""
+    required = options.confirmation_required
+    if required is None:
+        stated = _endpoint_parameter(protocol, ("orr",), "require_confirmation")
+        orr_primary = any(e.rule == "orr" for e in protocol.primary_endpoints)
+        required = bool(stated) if stated is not None else (orr_primary and not protocol.is_randomized)
+    min_days = options.confirm_min_days or _endpoint_parameter(
+        protocol, ("orr",), "confirmation_min_days") or 28
+    sd_min = options.sd_min_days or _endpoint_parameter(protocol, ("dcr", "orr"), "sd_min_days") or 42
+    return BorRules(
+        confirmation=ConfirmationRule(min_days=int(min_days),
+                                      max_ne_between=options.confirm_max_ne_between,
+                                      allow_sd_between=options.confirm_allow_sd_between),
+        sd_duration=SdDurationRule(min_days=int(sd_min)),
+        window=EvaluationWindowRule(
+            include_new_therapy_day=options.nact_assessment_inclusion == "on_or_before"),
+        confirmation_required=required,
+        non_cr_non_pd_is_disease_control=options.include_non_measurable_in_dcr)
+
+
+@dataclass
+class _SubjectTables:
+    lesions: list = field(default_factory=list)
+    assessments: list = field(default_factory=list)
+    measurements: list = field(default_factory=list)
+    non_target_statuses: list = field(default_factory=list)
+    new_lesions: list = field(default_factory=list)
+    procedures: list = field(default_factory=list)
+    doses: list = field(default_factory=list)
+    adverse_events: list = field(default_factory=list)
+    deaths: list = field(default_factory=list)
+    new_therapies: list = field(default_factory=list)
+    site_assessments: list = field(default_factory=list)
+
+    def tumour_records(self, subject_id: str) -> TumourRecords:
+        return TumourRecords(subject_id, tuple(self.lesions), tuple(self.assessments),
+                             tuple(self.measurements), tuple(self.non_target_statuses),
+                             tuple(self.new_lesions))
+
+
+def derive_subject_outcomes(
+    protocol: Protocol,
+    subjects: Iterable[Subject],
+    lesions: Iterable[Lesion] = (),
+    assessments: Iterable[Assessment] = (),
+    procedures: Iterable[Procedure] = (),
+    doses: Iterable[Dose] = (),
+    adverse_events: Iterable[AdverseEvent] = (),
+    deaths: Iterable[Death] = (),
+    *,
+    measurements: Iterable[LesionMeasurement] = (),
+    non_target_statuses: Iterable[NonTargetStatus] = (),
+    new_lesions: Iterable[NewLesion] = (),
+    new_therapies: Iterable[NewAnticancerTherapy] = (),
+    site_assessments: Iterable[TreatedSiteAssessment] = (),
+    options: DerivationOptions,
+    collect_problems: bool = False,
+) -> DerivedOutcomes:
+    """Derive every subject's outcomes from a trial's records (spec endpoints.md §1–§5).
+
+    Per subject: RECIST 1.1 timepoints (§1.2–1.10), BOR confirmed and unconfirmed (§1.11–1.12),
+    ORR / DCR flags (§1.13), PFS (§3.3, FDA Table A by default), OS (§3.4), DoR and time to response
+    (§3.5, §1.13), local control per treated lesion and per patient (§3.7, §5), the 12-month PFS
+    status, TEAE worst grades (§4). Rows may come in any order; the result does not depend on it.
+
+    Raises InvalidInput naming subject, visit and record for inconsistent data (dates out of order,
+    an assessment before enrolment, death before randomisation or start, an AE grade outside 1–5),
+    unless `collect_problems=True`: then the problems come back in `.problems` and as each subject's
+    flags, and everything else is still derived.
+    """
+    rules = _resolve_rules(protocol, options)
+    subject_list = sorted(subjects, key=lambda s: s.subject_id)
+    tables, orphans = _group_tables(subject_list, collect_problems, lesions=lesions, assessments=assessments,
+                           measurements=measurements, non_target_statuses=non_target_statuses,
+                           new_lesions=new_lesions, procedures=procedures, doses=doses,
+                           adverse_events=adverse_events, deaths=deaths,
+                           new_therapies=new_therapies, site_assessments=site_assessments)
+    rows, timepoints, teaes, problems = [], [], [], list(orphans)
+    for subject in subject_list:
+        outcome, recist, records, found = _derive_one(
+            subject, tables.get(subject.subject_id, _SubjectTables()), rules, options,
+            collect_problems)
+        rows.append(outcome)
+        timepoints.extend(recist.timepoints if recist else ())
+        teaes.extend(records)
+        problems.extend(found)
+    descriptions = (rules.pfs.description, rules.missed_visit.description, rules.bor.description,
+                    options.recist_rules.description, safety.SafetySummary.definition)
+    return DerivedOutcomes(tuple(rows), tuple(timepoints), tuple(teaes), tuple(problems),
+                           descriptions)
+
+
+def _group_tables(subjects: list[Subject], collect: bool, **tables) -> tuple[dict, list]:
+    """Rows by subject id; rows of subjects not passed are problems."""
+    known = {s.subject_id for s in subjects}
+    if len(known) != len(subjects):
+        duplicated = sorted({s.subject_id for s in subjects if
+                             sum(t.subject_id == s.subject_id for t in subjects) > 1})
+        raise InvalidInput(f"subject id {duplicated[0]} appears more than once",
+                           field="subject_id", hint="each subject is passed exactly once")
+    grouped: dict = defaultdict(_SubjectTables)
+    orphans: list[DataQualityFlag] = []
+    for name, rows in tables.items():
+        for row in rows:
+            if row.subject_id not in known:
+                flag = DataQualityFlag("UNKNOWN_SUBJECT", row.subject_id,
+                                       f"{name} row of subject {row.subject_id}, who is not among "
+                                       f"the subjects passed")
+                if not collect:
+                    raise InvalidInput(flag.message, field="subject_id",
+                                       hint="pass every subject whose records are given")
+                orphans.append(flag)
+                continue
+            getattr(grouped[row.subject_id], name).append(row)
+    return grouped, orphans
+
+
+def _derive_one(subject, tables, rules, options, collect):
+    problems = _check_subject(subject, tables, rules, collect)
+    start = _start_date(subject, tables, rules, options)
+    death = min((d.date for d in tables.deaths), default=None)
+    nact = min((t.start_date for t in tables.new_therapies), default=None)
+    teaes = _teae_records(tables, nact, options)
+    if start is None:
+        problems.append(DataQualityFlag("NO_START_DATE", subject.subject_id,
+                                        f"subject {subject.subject_id} has no start date: no "
+                                        f"randomisation and no protocol therapy"))
+        return _untreated(subject, teaes, problems), None, teaes, tuple(problems)
+    recist = derive_timepoint_responses(
+        tables.tumour_records(subject.subject_id), start, enrolment_date=subject.enrolment_date,
+        new_anticancer_therapy_date=nact, rules=options.recist_rules, collect_problems=collect)
+    bor = derive_best_overall_response(recist.timepoints, start, subject_id=subject.subject_id,
+                                       rules=rules.bor, new_therapy_date=nact,
+                                       data_cutoff=options.data_cutoff)
+    problems.extend(recist.problems)
+    outcome = _outcome(subject, tables, rules, options, start, death, nact, recist, bor, teaes,
+                       tuple(problems))
+    return outcome, recist, teaes, tuple(problems)
+
+
+def _check_subject(subject: Subject, tables: _SubjectTables, rules: _Rules, collect: bool) -> list:
+    """Dates out of order and impossible records (issue 3 "Bad input"); tumour records are checked
+    by the RECIST engine, AE grades by `safety.check_adverse_events`."""
+    sid, messages = subject.subject_id, []
+    randomized, enrolled = subject.randomization_date, subject.enrolment_date
+    if randomized and enrolled and randomized < enrolled:
+        messages.append(("DATES_OUT_OF_ORDER", f"randomisation {randomized} is before enrolment "
+                         f"{enrolled}"))
+    for death in tables.deaths:
+        for label, anchor in (("randomisation", randomized), ("enrolment", enrolled)):
+            if anchor and death.date < anchor:
+                messages.append(("DEATH_BEFORE_START", f"death on {death.date} is before {label} "
+                                 f"({anchor})"))
+    if len(tables.deaths) > 1:
+        messages.append(("DUPLICATE_DEATH", f"{len(tables.deaths)} death records"))
+    death = min((d.date for d in tables.deaths), default=None)
+    for kind, rows, when in (("dose", tables.doses, "date"), ("procedure", tables.procedures, "date")):
+        for row in rows:
+            day = getattr(row, when)
+            if enrolled and day < enrolled:
+                messages.append(("DATES_OUT_OF_ORDER", f"{kind} on {day} is before enrolment "
+                                 f"({enrolled})"))
+            if death and day > death:
+                messages.append(("DATES_OUT_OF_ORDER", f"{kind} on {day} is after death ({death})"))
+    if death and subject.last_known_alive_date and subject.last_known_alive_date > death:
+        messages.append(("DATES_OUT_OF_ORDER", f"last known alive {subject.last_known_alive_date} "
+                         f"is after death ({death})"))
+    messages += [("AE_INVALID", m) for m in safety.check_adverse_events(tables.adverse_events)]
+    flags = [DataQualityFlag(code, sid, f"subject {sid}: {text}") for code, text in messages]
+    if flags and not collect:
+        raise InvalidInput(flags[0].message, field=flags[0].code.lower(),
+                           hint="correct the record in the EDC, or derive with "
+                                "collect_problems=True to see every problem as a flag",
+                           errors=[{"field": f.code.lower(), "message": f.message} for f in flags])
+    return flags
+
+
+def _start_date(subject: Subject, tables: _SubjectTables, rules: _Rules,
+                options: DerivationOptions) -> date | None:
+    """STARTDT (spec §0.3 `start_date`, §7.1): randomisation in a randomised trial, otherwise the
+    first protocol therapy of any kind; a subject's explicit start date wins."""
+    if subject.start_date is not None:
+        return subject.start_date
+    first_dose = min((d.date for d in tables.doses), default=None)
+    first_local = min((p.date for p in tables.procedures if p.planned), default=None)
+    first_therapy = min((d for d in (first_dose, first_local) if d is not None), default=None)
+    rule = options.start_date_rule
+    if rule == "protocol":
+        rule = "randomization" if rules.randomized else "first_therapy"
+    return {"randomization": subject.randomization_date, "enrolment": subject.enrolment_date,
+            "first_therapy": first_therapy, "first_dose": first_dose,
+            "first_local_treatment": first_local}[rule]
+
+
+def _exposure(tables: _SubjectTables) -> tuple[date | None, date | None]:
+    days = [d.date for d in tables.doses] + [p.end_date or p.date for p in tables.procedures
+                                             if p.planned]
+    firsts = [d.date for d in tables.doses] + [p.date for p in tables.procedures if p.planned]
+    return min(firsts, default=None), max(days, default=None)
+
+
+def _teae_records(tables: _SubjectTables, nact: date | None, options: DerivationOptions):
+    first, last = _exposure(tables)
+    return safety.derive_teae_flags(tables.adverse_events, first, last, options.teae_window, nact)
+
+
+def _last_known_alive(subject: Subject, tables: _SubjectTables, death: date | None) -> date | None:
+    """LKA: the latest complete date with evidence of life (spec §3.4): visits, doses, procedures,
+    tumour and site assessments, AE dates and survival contacts, none after a death."""
+    days = [subject.last_known_alive_date, subject.enrolment_date, subject.randomization_date]
+    days += [a.date for a in tables.assessments] + [d.date for d in tables.doses]
+    days += [p.end_date or p.date for p in tables.procedures]
+    days += [s.date for s in tables.site_assessments]
+    days += [d for ae in tables.adverse_events for d in (ae.start_date, ae.end_date)]
+    alive = [d for d in days if d is not None and (death is None or d <= death)]
+    return max(alive, default=None)
+
+
+def _as_outcome(tp: TimepointResponse) -> ep.AssessmentOutcome:
+    # A PD is observed on its assessment date but dated by first evidence (spec §1.10).
+    if tp.response == Response.PD:
+        return ep.AssessmentOutcome(max(tp.assessment_date, tp.date), tp.response.value, tp.date)
+    return ep.AssessmentOutcome(tp.date, tp.response.value)
+
+
+def _outcome(subject, tables, rules, options, start, death, nact, recist: RecistResult,
+             bor: BestOverallResponse, teaes, problems) -> SubjectOutcome:
+    sid, cutoff = subject.subject_id, options.data_cutoff
+    baseline = recist.baseline
+    valid_baseline = baseline.assessment is not None and not any(
+        f.code == "NO_VALID_BASELINE" for f in baseline.flags)
+    pfs_data = ep.derive_pfs_data(
+        sid, start, [_as_outcome(tp) for tp in recist.timepoints], death_date=death,
+        new_therapy_date=nact, has_valid_baseline=valid_baseline,
+        follow_up_status=subject.follow_up_status)
+    pfs = ep.derive_time_to_event(pfs_data, rules.pfs, cutoff)
+    os_data = ep.derive_os_data(sid, start, death_date=death,
+                                last_known_alive_date=_last_known_alive(subject, tables, death))
+    required = rules.bor.confirmation_required
+    response_date = bor.confirmed_response_date if required else bor.first_response_date
+    dor = (ep.derive_time_to_event(ep.derive_dor_data(pfs_data, response_date), rules.dor, cutoff)
+           if response_date is not None else None)
+    used_bor = bor.confirmed_bor if required else bor.bor
+    received = bool(tables.doses or any(p.planned for p in tables.procedures))
+    flags = ep.derive_response_flags(used_bor.value, measurable_disease=baseline.has_measurable_disease,
+                                     received_therapy=received,
+                                     include_non_measurable=options.include_non_measurable_in_dcr)
+    lesions, local = _local_control(sid, tables, recist, death, rules, options)
+    worst = safety.derive_subject_safety(sid, teaes, missing_grade_imputation=options.missing_grade_imputation)
+    related = safety.derive_subject_safety(sid, teaes, subset="related",
+                                           missing_grade_imputation=options.missing_grade_imputation)
+    return SubjectOutcome(
+        subject_id=sid, site=subject.site, arm=subject.arm, start_date=start,
+        has_valid_baseline=valid_baseline, measurable_disease=baseline.has_measurable_disease,
+        bor=bor.bor.value, bor_date=bor.bor_date, confirmed_bor=bor.confirmed_bor.value,
+        confirmed_bor_date=bor.confirmed_bor_date, in_response_population=flags.in_population,
+        responder=flags.responder, disease_control=flags.disease_control, pfs=pfs,
+        os=ep.derive_time_to_event(os_data, rules.os, cutoff), dor=dor,
+        time_to_response=ep.derive_time_to_response(sid, start, response_date),
+        local_control=local, pfs_12_month_status=ep.derive_landmark_status(pfs, options.landmark_days),
+        worst_ae_grade=worst.worst_grade, has_grade_3_4_teae=worst.has_grade_3_4,
+        has_grade_3_plus_teae=worst.has_grade_3_plus, has_grade_5_teae=worst.has_grade_5,
+        has_grade_3_4_related_teae=related.has_grade_3_4, received_therapy=received,
+        treated_lesions=lesions, flags=tuple(problems) + recist.flags + bor.flags)
+
+
+def _local_control(sid, tables, recist, death, rules, options):
+    if not tables.procedures:
+        return (), None
+    sizes = {item.lesion_id: float(item.size) for item in recist.baseline.lesions
+             if item.size is not None and item.lesion.is_locally_treated}
+    lesions = lc.derive_treated_lesion_outcomes(
+        sid, tables.procedures, tables.site_assessments, options.data_cutoff, death_date=death,
+        missed_visit_rule=rules.missed_visit, sbrt_anchor=options.sbrt_anchor,
+        pre_treatment_sizes=sizes)
+    first_local = min((p.date for p in tables.procedures), default=None)
+    return lesions, lc.derive_patient_local_control(lesions, options.data_cutoff, first_local)
+
+
+def _untreated(subject: Subject, teaes, problems) -> SubjectOutcome:
+    """A subject with no start date (never randomised nor treated): nothing time-based to derive."""
+    return SubjectOutcome(
+        subject_id=subject.subject_id, site=subject.site, arm=subject.arm, start_date=None,
+        has_valid_baseline=False, measurable_disease=False, bor=Response.NO_ASSESSMENT.value,
+        bor_date=None, confirmed_bor=Response.NO_ASSESSMENT.value, confirmed_bor_date=None,
+        in_response_population=False, responder=False, disease_control=False, pfs=None, os=None,
+        dor=None, time_to_response=None, local_control=None, pfs_12_month_status=None,
+        worst_ae_grade=None, has_grade_3_4_teae=False, has_grade_3_plus_teae=False,
+        has_grade_5_teae=False, has_grade_3_4_related_teae=False, received_therapy=False,
+        flags=tuple(problems))
