@@ -198,3 +198,39 @@ def test_it_rejects_rows_of_subjects_not_passed(protocol):
     records["deaths"] = [Death("99-999", day(5))]
     with pytest.raises(InvalidInput, match="99-999"):
         derive_subject_outcomes(protocol, options=CUTOFF, **records)
+
+
+def one_target_patient(sums: dict[int, int], new_lesion_days=(), death_day=None):
+    """A subject with one liver target whose size is the sum, as in spec §6.5."""
+    subject = Subject(S, enrolment_date=date(2023, 12, 15), randomization_date=T0)
+    visits = {"BL": date(2023, 12, 20)} | {f"D{n}": day(n) for n in sums if n > 0}
+    sizes = {"BL": sums[0]} | {f"D{n}": s for n, s in sums.items() if n > 0}
+    return dict(subjects=[subject], lesions=[Lesion(S, "T1", "liver", role=LesionRole.TARGET)],
+                assessments=[Assessment(S, v, d) for v, d in visits.items()],
+                measurements=[LesionMeasurement(S, v, "T1", size=s) for v, s in sizes.items()],
+                new_lesions=[NewLesion(S, f"D{n}", "X1", organ="lung", size=12)
+                             for n in new_lesion_days],
+                deaths=[Death(S, day(death_day))] if death_day else [],
+                doses=[Dose(S, day(7), "chemotherapy")])
+
+
+def test_it_derives_ipfs_dated_at_the_confirmed_iupd(protocol):
+    # Spec I-01: 60 → 50 → 62 (iUPD) → 68 at day 147 (iCPD): iPFS event 2024-04-22, AVAL 113.
+    options = dataclasses.replace(CUTOFF, derive_irecist=True)
+    records = one_target_patient({0: 60, 56: 50, 112: 62, 147: 68})
+    row = derive_subject_outcomes(protocol, options=options, **records).subject(S)
+    assert (row.ibor, row.ipfs.date, row.ipfs.aval_days, row.ipfs.rule_id) == (
+        "iSD", date(2024, 4, 22), 113, "iCPD")
+    assert (row.pfs.date, row.pfs.aval_days) == (date(2024, 4, 22), 113)
+
+
+@pytest.mark.parametrize("counts, expected", [(True, (day(56), 57, "iUPD")),
+                                              (False, (day(100), 101, "DEATH"))])
+def test_it_applies_the_unconfirmed_iupd_setting(protocol, counts, expected):
+    # Spec I-04: iUPD from a new lesion at d56, no further scans, death d100.
+    options = dataclasses.replace(CUTOFF, derive_irecist=True,
+                                  iupd_unconfirmed_counts_as_event=counts)
+    records = one_target_patient({0: 60, 56: 55}, new_lesion_days=(56,), death_day=100)
+    row = derive_subject_outcomes(protocol, options=options, **records).subject(S)
+    assert row.ibor == "iUPD"
+    assert (row.ipfs.date, row.ipfs.aval_days, row.ipfs.rule_id) == expected

@@ -9,6 +9,7 @@ Every platform choice is an argument of `DerivationOptions` with the spec's defa
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +18,12 @@ from datetime import date
 from oncotrial.domain import endpoints as ep
 from oncotrial.domain import local_control as lc
 from oncotrial.domain import safety
+from oncotrial.domain.irecist import (
+    IrecistResult,
+    IrecistRules,
+    IResponse,
+    derive_irecist_responses,
+)
 from oncotrial.domain.lesions import (
     Assessment,
     DataQualityFlag,
@@ -59,7 +66,9 @@ class DerivationOptions:
 
     `None` means "as the protocol says" (its endpoint parameters and schedule), falling back to the
     spec default. `start_date_rule` (§7.1): "protocol" = randomisation date when randomised, else the
-    first protocol therapy of any kind (drug, ablation or SBRT).
+    first protocol therapy of any kind (drug, ablation or SBRT). `derive_irecist` (§7.6): iRECIST
+    is exploratory and derived only on request; `iupd_unconfirmed_counts_as_event` is its §2.6
+    default for iPFS.
     """
 
     data_cutoff: date
@@ -75,6 +84,7 @@ class DerivationOptions:
     confirm_allow_sd_between: bool = False
     sd_min_days: int | None = None
     include_non_measurable_in_dcr: bool = False
+    derive_irecist: bool = False
     iupd_unconfirmed_counts_as_event: bool = True
     teae_window: safety.TeaeWindow = field(default_factory=safety.TeaeWindow)
     missing_grade_imputation: int | None = None
@@ -116,6 +126,9 @@ class SubjectOutcome:
     has_grade_5_teae: bool
     has_grade_3_4_related_teae: bool
     received_therapy: bool
+    ibor: str | None = None
+    confirmed_ibor: str | None = None
+    ipfs: ep.TimeToEventResult | None = None
     treated_lesions: tuple[lc.TreatedLesionOutcome, ...] = ()
     flags: tuple[DataQualityFlag, ...] = ()
 
@@ -140,6 +153,7 @@ class _Rules:
     """The rule values for one trial, resolved once from the protocol and the options."""
 
     pfs: ep.TimeToEventDefinition
+    ipfs: ep.TimeToEventDefinition
     dor: ep.TimeToEventDefinition
     os: ep.TimeToEventDefinition
     bor: BorRules
@@ -174,7 +188,10 @@ def _resolve_rules(protocol: Protocol, options: DerivationOptions) -> _Rules:
     pfs_options = dict(style=style, nact_assessment_inclusion=options.nact_assessment_inclusion,
                        censor_at_new_anticancer_therapy=options.censor_at_new_anticancer_therapy,
                        apply_missed_visit_rule=options.apply_missed_visit_rule)
-    return _Rules(pfs=ep.pfs_definition(missed, **pfs_options),
+    ipfs = ep.ipfs_definition(
+        missed, iupd_unconfirmed_counts_as_event=options.iupd_unconfirmed_counts_as_event,
+        **pfs_options)
+    return _Rules(pfs=ep.pfs_definition(missed, **pfs_options), ipfs=ipfs,
                   dor=ep.dor_definition(missed, **pfs_options), os=ep.os_definition(),
                   bor=_bor_rules(protocol, options), missed_visit=missed,
                   randomized=protocol.is_randomized)
@@ -270,6 +287,9 @@ def derive_subject_outcomes(
         problems.extend(found)
     descriptions = (rules.pfs.description, rules.missed_visit.description, rules.bor.description,
                     options.recist_rules.description, safety.SafetySummary.definition)
+    if options.derive_irecist:
+        descriptions += (IrecistRules(
+            iupd_unconfirmed_counts_as_event=options.iupd_unconfirmed_counts_as_event).description,)
     return DerivedOutcomes(tuple(rows), tuple(timepoints), tuple(teaes), tuple(problems),
                            descriptions)
 
@@ -310,15 +330,31 @@ def _derive_one(subject, tables, rules, options, collect):
                                         f"subject {subject.subject_id} has no start date: no "
                                         f"randomisation and no protocol therapy"))
         return _untreated(subject, teaes, problems), None, teaes, tuple(problems)
-    recist = derive_timepoint_responses(
-        tables.tumour_records(subject.subject_id), start, enrolment_date=subject.enrolment_date,
-        new_anticancer_therapy_date=nact, rules=options.recist_rules, collect_problems=collect)
+    records = tables.tumour_records(subject.subject_id)
+    irecist = None
+    if options.derive_irecist:
+        irecist = derive_irecist_responses(
+            records, start, rules=IrecistRules(
+                iupd_unconfirmed_counts_as_event=options.iupd_unconfirmed_counts_as_event),
+            recist_rules=options.recist_rules, bor_rules=rules.bor,
+            enrolment_date=subject.enrolment_date, new_anticancer_therapy_date=nact,
+            data_cutoff=options.data_cutoff, collect_problems=collect)
+        recist = irecist.recist
+    else:
+        recist = derive_timepoint_responses(
+            records, start, enrolment_date=subject.enrolment_date,
+            new_anticancer_therapy_date=nact, rules=options.recist_rules,
+            collect_problems=collect)
     bor = derive_best_overall_response(recist.timepoints, start, subject_id=subject.subject_id,
                                        rules=rules.bor, new_therapy_date=nact,
                                        data_cutoff=options.data_cutoff)
     problems.extend(recist.problems)
     outcome = _outcome(subject, tables, rules, options, start, death, nact, recist, bor, teaes,
                        tuple(problems))
+    if irecist is not None:
+        outcome = dataclasses.replace(
+            outcome, ibor=irecist.ibor.value, confirmed_ibor=irecist.confirmed_ibor.value,
+            ipfs=_ipfs(irecist, outcome, death, nact, rules, options))
     return outcome, recist, teaes, tuple(problems)
 
 
@@ -446,6 +482,28 @@ def _outcome(subject, tables, rules, options, start, death, nact, recist: Recist
         has_grade_3_plus_teae=worst.has_grade_3_plus, has_grade_5_teae=worst.has_grade_5,
         has_grade_3_4_related_teae=related.has_grade_3_4, received_therapy=received,
         treated_lesions=lesions, flags=tuple(problems) + recist.flags + bor.flags)
+
+
+_I_ADEQUATE = frozenset({IResponse.ICR, IResponse.IPR, IResponse.ISD, IResponse.NON_ICR_NON_IUPD})
+
+
+def _ipfs(irecist: IrecistResult, outcome: SubjectOutcome, death, nact, rules, options):
+    """iPFS (spec §3.6, §2.6): the iRECIST progression date, with PFS's windows and censoring."""
+    events = []
+    if irecist.progression_is_confirmed:
+        events.append(ep.EventCandidate("iCPD", irecist.progression_date, irecist.icpd_date,
+                                        f"iCPD {irecist.icpd_date}"))
+    if irecist.unconfirmed_iupd_date is not None:
+        events.append(ep.EventCandidate("iUPD", irecist.unconfirmed_iupd_date,
+                                        irecist.unconfirmed_iupd_date,
+                                        f"iUPD {irecist.unconfirmed_iupd_date}"))
+    if death is not None:
+        events.append(ep.EventCandidate("DEATH", death, None, f"death {death}"))
+    data = ep.TimeToEventData(
+        subject_id=outcome.subject_id, start_date=outcome.start_date, events=tuple(events),
+        adequate_dates=tuple(tp.date for tp in irecist.timepoints if tp.response in _I_ADEQUATE),
+        has_valid_baseline=outcome.has_valid_baseline, new_therapy_date=nact)
+    return ep.derive_time_to_event(data, rules.ipfs, options.data_cutoff)
 
 
 def _local_control(sid, tables, recist, death, rules, options):
