@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from oncotrial.domain.lesions import (
@@ -81,6 +81,29 @@ def compute_size_mm(size, unit: str | None) -> Decimal:
     if not value.is_finite() or value < 0:
         raise ValueError(f"size {size!r} must be a finite number >= 0")
     return value * factor
+
+
+def compute_imputed_assessment_date(
+    partial: str, previous_date: date | None = None
+) -> tuple[date | None, bool]:
+    """Complete a partial tumour-assessment date (spec §0.1 DEFAULT): a missing day becomes the 1st
+    of the month, but never earlier than the previous assessment date + 1; a missing month is not
+    imputed (returns None, and the site must supply the month).
+
+    `partial` is "YYYY-MM-DD", "YYYY-MM" or "YYYY". Returns the date and whether it was imputed.
+
+    >>> compute_imputed_assessment_date("2024-03", date(2024, 3, 5))
+    (datetime.date(2024, 3, 6), True)
+    """
+    parts = partial.strip().split("-")
+    if len(parts) == 3:
+        return date.fromisoformat(partial.strip()), False
+    if len(parts) != 2:
+        return None, False
+    imputed = date(int(parts[0]), int(parts[1]), 1)
+    if previous_date is not None and imputed <= previous_date:
+        imputed = previous_date + timedelta(days=1)
+    return imputed, True
 
 
 def check_tumour_records(
