@@ -409,7 +409,7 @@ def _derive_clock(clock: _Clock, clocks, events: SubjectEvents, as_of: date):
     last = None
     remaining = list(anchors)
     for given in doses:
-        while remaining and remaining[0] < given:
+        while remaining and remaining[0] <= given:
             pending = _reanchor(clock, remaining.pop(0), last, pending)
         due, window, basis = _apply_holds(pending, holds, last, given) if pending else (given, 0, "no anchor")
         history.append(_dose(clock, len(history) + 1, due, window, basis, events, given_on=given))
