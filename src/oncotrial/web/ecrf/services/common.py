@@ -1,0 +1,116 @@
+"""Shared pieces of the eCRF services: which model holds which form, who may do what, snapshots
+and their SHA-256 hashes (for SDV and signatures), and the lock check every write passes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from oncotrial.errors import Conflict, NotFound
+from oncotrial.web.ecrf import models as m
+from oncotrial.web.ecrf.specs import FORMS
+from oncotrial.web.models import Role
+from oncotrial.web.services.audit import to_audit_value
+from oncotrial.web.services.permissions import SITE_STAFF, find_role, require_role, visible_sites
+
+FORM_MODELS = {name: getattr(m, spec.model) for name, spec in FORMS.items()}
+QUERY_OPENERS = frozenset({Role.MONITOR, Role.DATA_MANAGER, Role.ADMINISTRATOR})
+QUERY_CLOSERS = frozenset({Role.DATA_MANAGER, Role.ADMINISTRATOR})
+VERIFIERS = frozenset({Role.MONITOR, Role.ADMINISTRATOR})
+SIGNERS = frozenset({Role.INVESTIGATOR})
+LOCKERS = frozenset({Role.DATA_MANAGER, Role.ADMINISTRATOR})
+
+
+def now():
+    return timezone.now()
+
+
+def require_subject_reader(user, subject):
+    """The membership that lets `user` see `subject`; a subject at a site they cannot see is
+    reported as not found, so its existence is not revealed."""
+    membership = find_role(user, subject.study, subject.site)
+    if membership is None or not visible_sites(user, subject.study).filter(pk=subject.site_id).exists():
+        raise NotFound(f"subject {subject.identifier} does not exist or is not visible to you",
+                       field="subject")
+    return membership
+
+
+def require_site_staff(user, subject, action: str):
+    require_subject_reader(user, subject)
+    return require_role(user, subject.study, subject.site, SITE_STAFF, action)
+
+
+def require_any(user, subject, roles, action: str):
+    require_subject_reader(user, subject)
+    return require_role(user, subject.study, subject.site, roles, action)
+
+
+def find_record(form: str, record_id, subject=None):
+    if form not in FORM_MODELS:
+        raise NotFound(f"form {form!r} does not exist; forms: {', '.join(FORMS)}", field="form")
+    record = FORM_MODELS[form].objects.filter(pk=record_id).select_related("subject").first()
+    if record is None or (subject is not None and record.subject_id != subject.pk):
+        raise NotFound(f"{FORMS[form].label} {record_id} does not exist", field="record_id")
+    return record
+
+
+def snapshot(form: str, record) -> dict:
+    """Every field of a record as JSON-native values (lesion rows included for assessments)."""
+    data = {name: to_audit_value(getattr(record, name)) for name in FORMS[form].field_names}
+    if form == "tumour_assessment":
+        data["lesions"] = [lesion_snapshot(row) for row in record.lesions.order_by("lesion_id")]
+    for name, value in data.items():
+        if isinstance(value, Decimal):
+            data[name] = str(value.normalize())
+    return data
+
+
+def lesion_snapshot(row) -> dict:
+    from oncotrial.web.ecrf.specs import LESION_FIELDS
+
+    values = {f.name: to_audit_value(getattr(row, f.name)) for f in LESION_FIELDS}
+    if row.size_mm is not None:
+        values["size_mm"] = str(Decimal(row.size_mm).normalize())
+    return values
+
+
+def compute_data_hash(data) -> str:
+    """SHA-256 of a canonical JSON form of `data` (sorted keys, no spaces)."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def record_visit(form: str, record) -> str:
+    """The visit a record belongs to, for visit locks and visit signatures."""
+    if form == "tumour_assessment":
+        return record.visit
+    return ""
+
+
+def active_locks(subject=None, study=None):
+    study = study or subject.study
+    found = m.Lock.objects.filter(study=study, unlocked_at__isnull=True)
+    if subject is None:
+        return found.filter(level="study")
+    return found.filter(Q(level="study") | Q(subject=subject))
+
+
+def check_not_locked(subject, form: str, record=None, visit: str = "") -> None:
+    """Raise Conflict when the study, the subject, the visit or the record itself is locked."""
+    for lock in active_locks(subject):
+        if lock.level in ("study", "subject"):
+            hit = True
+        elif lock.level == "visit":
+            hit = bool(visit) and lock.visit == visit
+        else:
+            hit = record is not None and lock.form == form and lock.record_id == record.pk
+        if hit:
+            what = {"study": f"study {subject.study.code}", "subject": f"subject {subject.identifier}",
+                    "visit": f"visit {lock.visit}", "form": f"this {FORMS[form].label.lower()}"}[lock.level]
+            raise Conflict(f"{what} is locked since {lock.locked_at:%Y-%m-%d %H:%M} UTC; "
+                           "locked data cannot be changed", field="lock",
+                           hint="Ask a data manager to unlock it, giving a reason.")

@@ -1,0 +1,107 @@
+"""Saving one eCRF record: parse, compute, check, lock check, write, audit, queries, SDV, all in
+one transaction. A rejected value raises `InvalidInput` with one entry per field and writes nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from oncotrial.domain.edit_checks import CheckFailure, run_edit_checks
+from oncotrial.errors import InvalidInput
+from oncotrial.web.ecrf.services import context as ctx
+from oncotrial.web.ecrf.services.common import (
+    FORM_MODELS,
+    check_not_locked,
+    find_record,
+    now,
+    record_visit,
+    require_site_staff,
+    snapshot,
+)
+from oncotrial.web.ecrf.services.queries import sync_check_queries
+from oncotrial.web.ecrf.services.sdv import drop_changed_verifications
+from oncotrial.web.ecrf.specs import FORMS, parse_form
+from oncotrial.web.services.audit import changes_from, record_audit
+
+SIMPLE_FORMS = tuple(name for name in FORMS if name != "tumour_assessment")
+
+
+def raise_rejections(failures: tuple[CheckFailure, ...], prefix: str = "") -> None:
+    rejected = [f for f in failures if f.severity == "reject"]
+    if rejected:
+        errors = [{"field": prefix + f.field, "message": f.message, "check_id": f.check_id}
+                  for f in rejected]
+        raise InvalidInput(rejected[0].message, field=prefix + rejected[0].field, errors=errors)
+
+
+def require_reason(record, reason: str) -> None:
+    if record is not None and not (reason or "").strip():
+        raise InvalidInput("a reason for change is required to correct data after first entry",
+                           field="reason_for_change",
+                           hint="Say why the value changes, e.g. 'transcription error, see source'.")
+
+
+@transaction.atomic
+def save_record(user, subject, form: str, raw: dict, *, record_id=None, reason: str = "",
+                how: str = "page"):
+    """Create (no `record_id`) or correct one record of `form` for `subject`; return it."""
+    if form not in SIMPLE_FORMS:
+        raise InvalidInput(f"form {form!r} is not one of {', '.join(SIMPLE_FORMS)}", field="form")
+    membership = require_site_staff(user, subject, f"enter {FORMS[form].label.lower()} data")
+    record = find_record(form, record_id, subject) if record_id else None
+    check_not_locked(subject, form, record, record_visit(form, record) if record else "")
+    values = parse_form(FORMS[form], raw)
+    context = ctx.build_context(subject, form, values, record)
+    raise_rejections(run_edit_checks(form, values, context))
+    extras = _derived(subject, form, values)
+    context.update(extras.pop("_context", {}))
+    failures = run_edit_checks(form, {**values, **extras}, context)
+    raise_rejections(failures)
+    require_reason(record, reason)
+    old = snapshot(form, record) if record else {}
+    record = _write(FORM_MODELS[form], subject, user, record, {**values, **extras})
+    record_audit(user=user, role=membership.role, action="update" if old else "create", how=how,
+                 entity=form, entity_id=record.pk, study=subject.study, site=subject.site,
+                 subject=subject, changes=changes_from(old, snapshot(form, record)), reason=reason)
+    drop_changed_verifications(subject, form, record, how=how)
+    sync_check_queries(subject, form, record, failures, how=how)
+    return record
+
+
+def _write(model, subject, user, record, values: dict):
+    moment = now()
+    if record is None:
+        record = model(subject=subject, protocol_version=subject.study.current_version(),
+                       created_by=user, created_at=moment, revision=0)
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.revision += 1
+    record.updated_by, record.updated_at = user, moment
+    record.save()
+    return record
+
+
+def _derived(subject, form: str, values: dict) -> dict:
+    """Values the platform computes, never the user: BSA and prescribed dose, the AE's SOC."""
+    if form == "dose_administration":
+        return _dose_extras(subject, values)
+    if form == "adverse_event" and values.get("term"):
+        term = ctx.require_ctcae_term(values["term"])
+        return {"term": term.term, "soc": term.soc}
+    return {}
+
+
+def _dose_extras(subject, values: dict) -> dict:
+    prescribed = ctx.prescribed_dose_for(subject, values)
+    if prescribed is None:
+        return {"bsa_m2": None, "prescribed_dose": None, "percent_of_planned": None}
+    given = values.get("dose")
+    percent = (Decimal(str(round(100 * float(given) / prescribed.dose, 1)))
+               if given is not None and prescribed.dose else None)
+    return {
+        "bsa_m2": None if prescribed.bsa_m2 is None else Decimal(str(round(prescribed.bsa_m2, 3))),
+        "prescribed_dose": Decimal(str(prescribed.dose)),
+        "percent_of_planned": percent,
+        "_context": {"prescribed_dose": prescribed.dose},
+    }
