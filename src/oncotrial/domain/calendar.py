@@ -639,25 +639,32 @@ def _derive_assessments(protocol, events, as_of):
 
 
 def _match_visits(slots, done: list[date], anchor: date):
-    """Match each visit done to the nearest free planned slot; far from every slot = unscheduled.
+    """Match visits done to planned slots: first every visit inside a free slot's window, then the
+    rest to the nearest free slot less than half the gap to its neighbour away; others are unscheduled.
 
-    A visit before the anchor can only be the baseline. "Far" is more than half the interval to the
-    neighbouring slot, i.e. nearer to no slot than to the midpoint between two.
+    A visit on or before the anchor can only be the baseline.
     """
     matched: dict[int, date] = {}
-    unscheduled = []
+    left = []
     for when in done:
-        free = [i for i in range(len(slots)) if i not in matched and (slots[i][1] == 0) == (when <= anchor)]
-        if not free:
-            unscheduled.append(when)
-            continue
-        best = min(free, key=lambda i: abs((when - slots[i][2]).days))
-        reach = max(slots[best][3], _half_gap(slots, best))
-        if abs((when - slots[best][2]).days) <= reach:
+        best = _nearest_free(slots, matched, when, anchor)
+        if best is not None and abs((when - slots[best][2]).days) <= slots[best][3]:
+            matched[best] = when
+        else:
+            left.append(when)
+    unscheduled = []
+    for when in left:
+        best = _nearest_free(slots, matched, when, anchor)
+        if best is not None and abs((when - slots[best][2]).days) < _half_gap(slots, best):
             matched[best] = when
         else:
             unscheduled.append(when)
     return matched, unscheduled
+
+
+def _nearest_free(slots, matched, when: date, anchor: date) -> int | None:
+    free = [i for i in range(len(slots)) if i not in matched and (slots[i][1] == 0) == (when <= anchor)]
+    return min(free, key=lambda i: abs((when - slots[i][2]).days)) if free else None
 
 
 def _half_gap(slots, index: int) -> int:
