@@ -1,16 +1,20 @@
 """Survival and response statistics that agree with R survival 3.5 and cmprsk 2.2."""
 
+from .cox import ChiSquareTest, CoxResult, estimate_cox
 from .km import KMCurve, KMResult, estimate_km
 from .km_summary import QuantileEstimate, RMSTEstimate, SurvivalAt
 from .logrank import LogrankResult, logrank_test
 
 __all__ = [
+    "ChiSquareTest",
+    "CoxResult",
     "KMCurve",
     "KMResult",
     "LogrankResult",
     "QuantileEstimate",
     "RMSTEstimate",
     "SurvivalAt",
+    "estimate_cox",
     "estimate_km",
     "logrank_test",
 ]

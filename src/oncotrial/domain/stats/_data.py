@@ -72,7 +72,9 @@ def check_events(event, n: int, field: str = "event", codes=(0, 1)) -> np.ndarra
         values = raw.astype(np.float64)
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"{field} must be numeric codes {codes}", field=field) from exc
-    bad = ~np.isin(values, np.asarray(codes, dtype=np.float64))
+    bad = np.ones(values.size, dtype=bool)
+    for code in codes:
+        bad &= values != code
     if bad.any():
         row = _first_bad(bad)
         raise InvalidInput(
@@ -98,7 +100,13 @@ def check_labels(labels, n: int, field: str, levels: Sequence | None = None):
         row = _first_bad(missing)
         raise InvalidInput(f"{field} is missing at row {row}", field=field,
                            hint=f"give every subject a {field}, or drop the row")
-    uniq, inverse = np.unique(raw, return_inverse=True)
+    if raw.dtype.kind in "iub" and raw.min() >= 0 and raw.max() < 10 * n + 1000:
+        # small non-negative integer codes (arms, strata): a counting pass, fast at n = 1e6
+        present = np.bincount(raw.astype(np.int64)) > 0
+        uniq = np.flatnonzero(present)
+        inverse = (np.cumsum(present) - 1)[raw]
+    else:
+        uniq, inverse = np.unique(raw, return_inverse=True)
     if levels is None:
         return inverse.astype(np.int64), tuple(uniq.tolist())
     levels = tuple(levels)

@@ -16,22 +16,34 @@ def z_value(conf_level: float) -> float:
 
 
 def sort_times(time: np.ndarray, keys: np.ndarray | None = None) -> np.ndarray:
-    """Order by (keys, time) ascending with one argsort; ``keys`` are small non-negative codes."""
+    """Order by (keys, time) ascending: one quicksort on time, then a stable radix pass on keys."""
+    order = np.argsort(time)
     if keys is None:
-        return np.argsort(time, kind="stable")
-    span = float(time.max()) + 1.0
-    return np.argsort(keys * span + time, kind="stable") if span < 2**40 else np.lexsort(
-        (time, keys))
+        return order
+    return order[np.argsort(keys[order], kind="stable")]
 
 
 def block_starts(*sorted_columns: np.ndarray) -> np.ndarray:
     """Start index of each run of equal values across the sorted columns (always includes 0)."""
     n = sorted_columns[0].size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
     change = np.zeros(n, dtype=bool)
     change[0] = True
     for column in sorted_columns:
         change[1:] |= column[1:] != column[:-1]
     return np.flatnonzero(change)
+
+
+def block_ids(*sorted_columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start index of each run, run number of each row) across the sorted columns."""
+    n = sorted_columns[0].size
+    change = np.zeros(n, dtype=bool)
+    if n:
+        change[0] = True
+    for column in sorted_columns:
+        change[1:] |= column[1:] != column[:-1]
+    return np.flatnonzero(change), np.cumsum(change) - 1
 
 
 def count_table(time: np.ndarray, event: np.ndarray):

@@ -210,7 +210,7 @@ def estimate_km(time, event, group=None, *, group_levels: Sequence | None = None
     Klein & Moeschberger (2003) section 4.2.
 
     >>> fit = estimate_km([1, 2, 2, 5, 8], [1, 1, 0, 1, 0])
-    >>> [round(s, 4) for s in fit.curves[0].surv]
+    >>> [round(float(s), 4) for s in fit.curves[0].surv]
     [0.8, 0.6, 0.3, 0.3]
     """
     data = check_survival_data(time, event, group, group_levels=group_levels)

@@ -22,7 +22,7 @@ from scipy.stats import chi2
 from oncotrial.errors import InvalidInput
 
 from ._data import check_survival_data
-from ._kernels import block_starts, sort_times
+from ._kernels import block_ids, block_starts, sort_times
 from ._result import StatResult
 
 
@@ -64,46 +64,43 @@ class LogrankResult(StatResult):
 
 
 def _event_blocks(time, event, group, strata, n_groups):
-    """Per distinct (stratum, time): events and numbers at risk in each group, plus block strata."""
+    """Per distinct (stratum, time) with an event: events and numbers at risk in each group,
+    and the first of those blocks in each stratum.  Work is 1-D over subjects (one sort)."""
     order = sort_times(time, strata)
-    t, e, g = time[order], event[order], group[order]
-    s = strata[order] if strata is not None else np.zeros(t.size, dtype=np.int64)
-    starts = block_starts(s, t)
-    block_id = np.repeat(np.arange(starts.size), np.diff(np.append(starts, t.size)))
-    cells = block_id * n_groups + g
-    size = starts.size * n_groups
-    total = np.bincount(cells, minlength=size).reshape(starts.size, n_groups).astype(float)
-    deaths = np.bincount(cells, weights=e, minlength=size).reshape(starts.size, n_groups)
-    block_strata = s[starts]
-    strata_starts = block_starts(block_strata)
-    at_risk = _reverse_cumsum_by_segment(total, strata_starts)
-    return deaths, at_risk, block_strata, strata_starts
+    t, g = time[order], group[order]
+    s = strata[order] if strata is not None else None
+    starts, row_block = block_ids(t) if s is None else block_ids(s, t)
+    death_rows = np.flatnonzero(event[order])
+    death_block = row_block[death_rows]
+    first_of_block = block_starts(death_block)
+    event_rows = starts[death_block[first_of_block]]
+    n_event_blocks = first_of_block.size
+    index = np.repeat(np.arange(n_event_blocks), np.diff(np.append(first_of_block,
+                                                                    death_rows.size)))
+    deaths = np.bincount(index * n_groups + g[death_rows], minlength=n_event_blocks * n_groups)
+    deaths = deaths.reshape(n_event_blocks, n_groups).astype(float)
+    if s is None:
+        stratum_end = np.full(n_event_blocks, t.size)
+        strata_first = np.zeros(1, dtype=np.int64)
+    else:
+        bounds = block_starts(s)
+        ends = np.append(bounds[1:], t.size)
+        stratum_end = ends[np.searchsorted(bounds, event_rows, side="right") - 1]
+        strata_first = block_starts(s[event_rows])
+    at_risk = np.empty((n_event_blocks, n_groups))
+    for k in range(n_groups):
+        before = np.append(0, np.cumsum(g == k))  # rows of group k before each row
+        at_risk[:, k] = before[stratum_end] - before[event_rows]
+    return deaths, at_risk, strata_first
 
 
-def _reverse_cumsum_by_segment(values, seg_starts):
-    total = np.cumsum(values[::-1], axis=0)[::-1]
-    seg_ends = np.append(seg_starts[1:], values.shape[0])
-    tail = np.zeros((seg_starts.size, values.shape[1]))
-    inside = seg_ends < values.shape[0]
-    tail[inside] = total[seg_ends[inside]]
-    lengths = seg_ends - seg_starts
-    return total - np.repeat(tail, lengths, axis=0)
-
-
-def _pooled_left_km(deaths_all, at_risk_all, strata_starts):
-    """Pooled Kaplan-Meier S(t-) within each stratum (survdiff's weight curve)."""
-    factor = 1.0 - deaths_all / at_risk_all
-    log_factor = np.log(np.where(factor > 0, factor, 1.0))
-    zero = factor <= 0
-    cum_log = np.cumsum(log_factor)
-    cum_zero = np.cumsum(zero)
-    seg_len = np.diff(np.append(strata_starts, deaths_all.size))
-    base_log = np.repeat(np.append(0.0, cum_log)[strata_starts], seg_len)
-    base_zero = np.repeat(np.append(0, cum_zero)[strata_starts], seg_len)
-    # left-continuous: product over earlier blocks of the same stratum only
-    prev_log = np.append(0.0, cum_log[:-1]) - base_log
-    prev_zero = np.append(0, cum_zero[:-1]) - base_zero
-    return np.where(prev_zero > 0, 0.0, np.exp(prev_log))
+def _pooled_left_km(d, n, strata_first):
+    """Pooled Kaplan-Meier S(t-) within each stratum at its event times (survdiff's weights)."""
+    s_left = np.empty(d.size)
+    for first, end in zip(strata_first, np.append(strata_first[1:], d.size), strict=True):
+        surv = np.cumprod(1.0 - d[first:end] / n[first:end])
+        s_left[first:end] = np.append(1.0, surv[:-1])
+    return s_left
 
 
 def logrank_test(time, event, group, strata=None, *, rho: float = 0.0, gamma: float = 0.0,
@@ -127,11 +124,11 @@ def logrank_test(time, event, group, strata=None, *, rho: float = 0.0, gamma: fl
     if rho < 0 or gamma < 0:
         raise InvalidInput("rho and gamma must be >= 0", field="rho")
     n_groups = len(data.group_levels)
-    deaths, at_risk, _, strata_starts = _event_blocks(data.time, data.event, data.group,
+    deaths, at_risk, strata_starts = _event_blocks(data.time, data.event, data.group,
                                                       data.strata, n_groups)
     d = deaths.sum(axis=1)
     n = at_risk.sum(axis=1)
-    if d.sum() == 0:
+    if d.size == 0:
         raise InvalidInput("no events: nothing to compare", field="event",
                            hint="check the event coding (1 = event, 0 = censored)")
     s_left = _pooled_left_km(d, n, strata_starts)
@@ -141,8 +138,7 @@ def logrank_test(time, event, group, strata=None, *, rho: float = 0.0, gamma: fl
     expected = ((w * d)[:, None] * share).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         kmult = np.where(n > 1, w**2 * d * (n - d) / (n * (n - 1)), 0.0)
-    variance = np.einsum("t,tg->g", kmult, at_risk)[:, None] * np.eye(n_groups) - np.einsum(
-        "t,tg,th->gh", kmult / n, at_risk, at_risk)
+    variance = np.diag(kmult @ at_risk) - (at_risk * (kmult / n)[:, None]).T @ at_risk
     diff = (observed - expected)[1:]
     statistic = float(diff @ np.linalg.lstsq(variance[1:, 1:], diff, rcond=None)[0])
     df = n_groups - 1
