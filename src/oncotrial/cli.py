@@ -17,6 +17,8 @@ from oncotrial.errors import OncotrialError
 
 # One line per area; each helper module owns its verbs.
 COMMAND_MODULES: list[str] = [
+    "protocols",
+    "web",
 ]
 
 

@@ -1,0 +1,182 @@
+"""``oncotrial serve | migrate | createuser | demo | audit verify``: the web application's verbs.
+
+Django is imported inside the handlers so that other verbs of the command line stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from oncotrial.errors import InvalidInput
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oncotrial.web.settings")
+    import django
+
+    django.setup()
+
+
+def migrate_database(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def register(subparsers) -> None:
+    serve = subparsers.add_parser("serve", help="migrate the database and serve the web application")
+    serve.add_argument("--demo", action="store_true", help="build the demo database first if it is empty")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.set_defaults(func=serve_command)
+
+    migrate = subparsers.add_parser("migrate", help="create or upgrade the database tables")
+    migrate.set_defaults(func=migrate_command)
+
+    createuser = subparsers.add_parser("createuser", help="create a user and optionally grant a role")
+    createuser.add_argument("username")
+    createuser.add_argument("--email", default="")
+    createuser.add_argument("--name", default="", help="full name")
+    createuser.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    createuser.add_argument("--admin", action="store_true", help="administrator of every study")
+    createuser.add_argument("--role", help="role to grant in --study (investigator, coordinator, ...)")
+    createuser.add_argument("--study", help="study code for --role")
+    createuser.add_argument("--site", help="site code for --role (site roles need one)")
+    createuser.add_argument("--totp", action="store_true", help="set up a TOTP authenticator and print its URI")
+    createuser.set_defaults(func=createuser_command)
+
+    demo = subparsers.add_parser("demo", help="build the deterministic demo database (both seed trials)")
+    demo.add_argument("--seed", type=int, default=20241, help="random seed (default 20241)")
+    demo.add_argument("--reset", action="store_true", help="delete the SQLite database file first")
+    demo.set_defaults(func=demo_command)
+
+    audit = subparsers.add_parser("audit", help="audit trail tools")
+    audit_verbs = audit.add_subparsers(dest="audit_command", metavar="VERB", required=True)
+    verify = audit_verbs.add_parser("verify", help="check the hash chain: edited, deleted or reordered rows")
+    verify.set_defaults(func=audit_verify_command)
+
+
+def migrate_command(args: argparse.Namespace) -> int:
+    setup_django()
+    migrate_database(verbosity=1)
+    return 0
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    setup_django()
+    migrate_database()
+    if args.demo:
+        from oncotrial.web.models import Study
+
+        if not Study.objects.exists():
+            _build_demo(seed=20241)
+        _print_demo_logins()
+    from waitress import serve
+
+    from oncotrial.web.wsgi import application
+
+    print(f"oncotrial: serving on http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="oncotrial")
+    return 0
+
+
+def _read_password(args) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password (again): "):
+        raise InvalidInput("the two passwords differ", field="password")
+    return first
+
+
+def createuser_command(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.db import transaction
+
+    from oncotrial.web.models import Role, Site
+    from oncotrial.web.services.accounts import create_user, grant_role
+    from oncotrial.web.services.studies import find_study
+
+    password = _read_password(args)
+    with transaction.atomic():
+        user = create_user(None, username=args.username, password=password, email=args.email,
+                           full_name=args.name, how="cli")
+        if args.admin:
+            grant_role(None, user, role=Role.ADMINISTRATOR, how="cli")
+        if args.role:
+            if not args.study:
+                raise InvalidInput("--role needs --study", field="study")
+            site = Site.objects.filter(code=args.site).first() if args.site else None
+            if args.site and site is None:
+                raise InvalidInput(f"site '{args.site}' does not exist", field="site")
+            grant_role(None, user, role=args.role, study=find_study(args.study), site=site, how="cli")
+        uri = _add_totp(user) if args.totp else ""
+    print(f"created user {user.username}")
+    if uri:
+        print(f"authenticator (TOTP) URI, scan or paste into an authenticator app:\n{uri}")
+    return 0
+
+
+def _add_totp(user) -> str:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+    return device.config_url
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    if args.reset:
+        _remove_sqlite_database()
+    setup_django()
+    migrate_database()
+    from oncotrial.web.models import Study
+
+    if Study.objects.exists():
+        raise InvalidInput("the database already holds studies; the demo needs an empty one",
+                           hint="run `oncotrial demo --reset` (SQLite) or point ONCOTRIAL_DATABASE_URL elsewhere")
+    _build_demo(seed=args.seed)
+    _print_demo_logins()
+    return 0
+
+
+def _remove_sqlite_database() -> None:
+    from oncotrial.web.config import database_url, parse_database_url
+
+    config = parse_database_url(database_url())
+    if config["ENGINE"].endswith("sqlite3"):
+        for suffix in ("", "-wal", "-shm"):
+            path = config["NAME"] + suffix
+            if os.path.exists(path):
+                os.remove(path)
+
+
+def _build_demo(seed: int) -> None:
+    from oncotrial.web.services.demo import build_demo
+
+    summary = build_demo(seed=seed)
+    print(f"demo: {summary}", flush=True)
+
+
+def _print_demo_logins() -> None:
+    from oncotrial.web.services.demo import DEMO_PASSWORD, DEMO_USERS
+
+    names = ", ".join(username for username, *_ in DEMO_USERS)
+    print(f"demo logins (password '{DEMO_PASSWORD}'): {names}", flush=True)
+
+
+def audit_verify_command(args: argparse.Namespace) -> int:
+    setup_django()
+    from oncotrial.web.services.audit import verify_audit_chain
+
+    result = verify_audit_chain()
+    for problem in result.problems:
+        print(f"row {problem.sequence}: {problem.kind}: {problem.message}")
+    if result.ok:
+        print(f"audit trail intact: {result.checked} rows, hash chain verified")
+        return 0
+    print(f"audit trail BROKEN: {len(result.problems)} problem(s) in {result.checked} rows", file=sys.stderr)
+    return 1

@@ -1,0 +1,58 @@
+"""The REST API (django-ninja; OpenAPI at ``/api/docs``): a JSON twin of every page.
+
+Every error has one shape: ``{"ok": false, "error": "...", "errors": [{"field", "message"}], "status": N}``.
+Authentication is the browser session (with its CSRF token for writes).
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import django_auth
+
+from oncotrial import __version__
+from oncotrial.errors import OncotrialError
+from oncotrial.web.api import public, studies, subjects
+from oncotrial.web.views.errors import error_body
+
+api = NinjaAPI(title="oncotrial", version=__version__, auth=django_auth, urls_namespace="api",
+               description="EDC core: studies, subjects, screening to randomization, calendars, audit.")
+
+
+def _reply(request, message: str, status: int, errors=()):
+    return api.create_response(request, error_body(message, status, errors), status=status)
+
+
+@api.exception_handler(OncotrialError)
+def on_oncotrial_error(request, error: OncotrialError):
+    body = error.to_dict()
+    return _reply(request, body["error"], body["status"], body["errors"])
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, error: ValidationError):
+    errors = [{"field": ".".join(str(p) for p in item.get("loc", ())[1:]) or "body",
+               "message": item.get("msg", "invalid")} for item in error.errors]
+    listing = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return _reply(request, f"invalid input: {listing}", 400, errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, error):
+    return _reply(request, "not logged in: log in at /accounts/login/ first", 401)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, error):
+    return _reply(request, str(error) or "not found", 404)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, error: HttpError):
+    return _reply(request, str(error), error.status_code)
+
+
+api.add_router("/public", public.router)
+api.add_router("/studies", studies.router)
+api.add_router("/studies", subjects.router)

@@ -1,0 +1,131 @@
+"""Subjects: the screening → consent → eligibility → enrolment → randomization path, events and
+calendars. Writes return the subject as the subject page shows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from oncotrial.web.models import Site
+from oncotrial.web.services import calendars, events, queries, randomization, subjects
+
+router = Router(tags=["subjects"])
+
+
+class ScreeningIn(Schema):
+    site: str
+    screened_on: dt.date
+    initials: str = ""
+    sex: str = ""
+    birth_year: int | None = None
+
+
+class ConsentIn(Schema):
+    form_version: str
+    signed_on: dt.date
+    signer: str
+    signer_relationship: str = "self"
+
+
+class EligibilityIn(Schema):
+    assessed_on: dt.date
+    answers: dict[str, Any]
+    judgements: dict[str, bool] = {}
+
+
+class EnrolIn(Schema):
+    enrolled_on: dt.date
+    arm: str = ""
+
+
+class RandomizeIn(Schema):
+    factors: dict[str, str] = {}
+
+
+class EventIn(Schema):
+    kind: str
+    occurred_on: dt.date
+    item: str = ""
+    drug: str = ""
+    value: str = ""
+    percent: float | None = None
+    reason: str = ""
+    end_on: dt.date | None = None
+
+
+def _study(request, code):
+    return queries.find_visible_study(request.user, code)
+
+
+def _detail(request, study, identifier):
+    return {"ok": True, **queries.subject_detail(request.user, study, identifier)}
+
+
+@router.get("/{code}/subjects", summary="Subjects at the sites you may see")
+def list_subjects(request, code: str, site: str = "", status: str = ""):
+    study = _study(request, code)
+    return {"ok": True, "subjects": queries.list_subjects(request.user, study, site=site, status=status)}
+
+
+@router.post("/{code}/subjects", summary="Register a person for screening")
+def register_screening(request, code: str, payload: ScreeningIn):
+    study = _study(request, code)
+    site = get_object_or_404(Site, code=payload.site)
+    subject = subjects.register_screening(request.user, study, site, screened_on=payload.screened_on,
+                                          initials=payload.initials, sex=payload.sex,
+                                          birth_year=payload.birth_year, how="api")
+    return _detail(request, study, subject.identifier)
+
+
+@router.get("/{code}/subjects/{identifier}", summary="Subject page: details, consent, screening, arm, timeline")
+def subject_detail(request, code: str, identifier: str):
+    return _detail(request, _study(request, code), identifier)
+
+
+@router.post("/{code}/subjects/{identifier}/consent", summary="Record informed consent")
+def record_consent(request, code: str, identifier: str, payload: ConsentIn):
+    study = _study(request, code)
+    subject = subjects.find_subject(request.user, study, identifier)
+    subjects.record_consent(request.user, subject, how="api", **payload.dict())
+    return _detail(request, study, identifier)
+
+
+@router.post("/{code}/subjects/{identifier}/eligibility", summary="Assess eligibility from the criteria")
+def assess_eligibility(request, code: str, identifier: str, payload: EligibilityIn):
+    study = _study(request, code)
+    subject = subjects.find_subject(request.user, study, identifier)
+    subjects.assess_eligibility(request.user, subject, assessed_on=payload.assessed_on, answers=payload.answers,
+                                judgements=payload.judgements, how="api")
+    return _detail(request, study, identifier)
+
+
+@router.post("/{code}/subjects/{identifier}/enrol", summary="Enrol an eligible, consented subject")
+def enrol(request, code: str, identifier: str, payload: EnrolIn):
+    study = _study(request, code)
+    subject = subjects.find_subject(request.user, study, identifier)
+    subjects.enrol_subject(request.user, subject, enrolled_on=payload.enrolled_on, arm=payload.arm, how="api")
+    return _detail(request, study, identifier)
+
+
+@router.post("/{code}/subjects/{identifier}/randomize", summary="Randomize an enrolled subject")
+def randomize(request, code: str, identifier: str, payload: RandomizeIn):
+    study = _study(request, code)
+    subject = subjects.find_subject(request.user, study, identifier)
+    randomization.randomize_subject(request.user, subject, factors=payload.factors, how="api")
+    return _detail(request, study, identifier)
+
+
+@router.post("/{code}/subjects/{identifier}/events", summary="Record a dose, procedure, assessment, death …")
+def record_event(request, code: str, identifier: str, payload: EventIn):
+    study = _study(request, code)
+    subject = subjects.find_subject(request.user, study, identifier)
+    events.record_subject_event(request.user, subject, how="api", **payload.dict())
+    return _detail(request, study, identifier)
+
+
+@router.get("/{code}/subjects/{identifier}/calendar", summary="Treatment and assessment calendar")
+def calendar(request, code: str, identifier: str, as_of: dt.date | None = None):
+    return {"ok": True, **calendars.subject_calendar(request.user, _study(request, code), identifier, as_of)}

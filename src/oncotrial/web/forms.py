@@ -1,0 +1,107 @@
+"""Forms: field-level validation in the user's language before any service is called."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+YES_NO = [("", _("not recorded")), ("yes", _("yes")), ("no", _("no"))]
+OTHER = "other"
+
+
+class ScreeningForm(forms.Form):
+    site = forms.ChoiceField(label=_("Site"))
+    screened_on = forms.DateField(label=_("Screening date"), widget=DATE)
+    initials = forms.CharField(label=_("Initials"), max_length=4, required=False)
+    sex = forms.ChoiceField(label=_("Sex"), required=False,
+                            choices=[("", "—"), ("female", _("female")), ("male", _("male"))])
+    birth_year = forms.IntegerField(label=_("Year of birth"), required=False, min_value=1900, max_value=2100)
+
+    def __init__(self, *args, sites=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = [(site.code, f"{site.code} {site.name}") for site in sites]
+
+
+class ConsentForm(forms.Form):
+    form_version = forms.CharField(label=_("Consent form version"), max_length=32)
+    signed_on = forms.DateField(label=_("Date signed"), widget=DATE)
+    signer = forms.CharField(label=_("Signed by (name)"), max_length=200)
+    signer_relationship = forms.ChoiceField(label=_("Signer"), choices=[
+        ("self", _("the subject")), ("legal_representative", _("legally acceptable representative"))])
+
+
+class EnrolForm(forms.Form):
+    enrolled_on = forms.DateField(label=_("Enrolment date"), widget=DATE)
+    arm = forms.ChoiceField(label=_("Arm"), required=False)
+
+    def __init__(self, *args, arms=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(arms) > 1:
+            self.fields["arm"].choices = [("", "—")] + [(arm.id, arm.name) for arm in arms]
+        else:
+            del self.fields["arm"]
+
+
+class EligibilityForm(forms.Form):
+    """One field per screening fact the protocol's criteria read, labelled with the criterion text."""
+
+    assessed_on = forms.DateField(label=_("Assessment date"), widget=DATE)
+
+    def __init__(self, *args, criteria=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fact_fields: list[str] = []
+        for criterion in criteria:
+            if not criterion.field or criterion.field in self.fields:
+                continue
+            self.fields[criterion.field] = _fact_field(criterion)
+            self.fact_fields.append(criterion.field)
+
+    def facts(self) -> dict:
+        """The answers as typed values; facts left blank are omitted (the criterion stays undecided)."""
+        facts = {}
+        for name in self.fact_fields:
+            value = self.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            facts[name] = {"yes": True, "no": False}.get(value, value) if isinstance(value, str) else value
+        return facts
+
+
+def _fact_field(criterion) -> forms.Field:
+    kind = _("Inclusion") if criterion.kind == "inclusion" else _("Exclusion")
+    label = f"{kind}: {criterion.text}"
+    unit = f" ({criterion.unit})" if criterion.unit else ""
+    if criterion.operator in ("is_true", "is_false"):
+        return forms.ChoiceField(label=label, choices=YES_NO, required=False)
+    if criterion.operator in ("in", "not_in"):
+        choices = [("", _("not recorded"))] + [(str(v), str(v)) for v in criterion.value] + [(OTHER, _("other"))]
+        return forms.ChoiceField(label=label, choices=choices, required=False)
+    if isinstance(criterion.value, int) and not isinstance(criterion.value, bool):
+        return forms.IntegerField(label=label + unit, required=False)
+    return forms.FloatField(label=label + unit, required=False)
+
+
+class RandomizeForm(forms.Form):
+    """The stratification factors, pre-filled from the screening answers when they hold them."""
+
+    confirm = forms.BooleanField(label=_("I confirm the subject is enrolled and the factors are correct"))
+
+    def __init__(self, *args, factors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.factor_ids = []
+        for factor in factors:
+            self.fields[factor.id] = forms.ChoiceField(
+                label=factor.name, choices=[("", "—")] + [(level, level) for level in factor.levels])
+            self.factor_ids.append(factor.id)
+        self.order_fields([*self.factor_ids, "confirm"])
+
+    def factors(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.factor_ids}
+
+
+class AuditFilterForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), required=False, max_length=32)
+    user = forms.CharField(label=_("User"), required=False, max_length=150)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DATE)

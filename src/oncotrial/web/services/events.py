@@ -1,0 +1,149 @@
+"""Subject events (doses, procedures, assessments, progression, death …) and the calendars and
+worklists derived from them by ``oncotrial.domain.calendar``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from oncotrial.domain.calendar import (
+    DoseGiven,
+    DoseHold,
+    DoseReduction,
+    DoseStop,
+    ProcedureDone,
+    SubjectEvents,
+    check_subject_events,
+    derive_calendar,
+)
+from oncotrial.errors import Conflict, InvalidInput, OncotrialError
+from oncotrial.web.models import EventKind, Subject, SubjectEvent, SubjectStatus
+from oncotrial.web.services.audit import changes_from, record_audit
+from oncotrial.web.services.permissions import SITE_STAFF, require_role
+
+NEEDS_ITEM = {EventKind.REGIMEN_CHOICE, EventKind.PROCEDURE, EventKind.DOSE, EventKind.HOLD,
+              EventKind.REDUCTION, EventKind.STOP}
+STATUS_AFTER = {EventKind.DEATH: SubjectStatus.DIED, EventKind.OFF_TREATMENT: SubjectStatus.OFF_TREATMENT,
+                EventKind.OFF_STUDY: SubjectStatus.WITHDRAWN}
+TREATMENT = {EventKind.DOSE, EventKind.PROCEDURE}
+
+
+def site_today(site) -> dt.date:
+    return timezone.now().astimezone(ZoneInfo(site.timezone or "UTC")).date()
+
+
+def _arm_of(subject: Subject) -> str:
+    randomization = getattr(subject, "randomization", None)
+    if randomization is not None:
+        return randomization.arm
+    enrolment = getattr(subject, "enrolment", None)
+    return enrolment.arm if enrolment is not None else ""
+
+
+def load_subject_events(subject: Subject, extra: SubjectEvent | None = None) -> SubjectEvents:
+    """The domain's :class:`SubjectEvents` for one subject, from the database (plus ``extra``)."""
+    rows = list(subject.events.all()) + ([extra] if extra is not None else [])
+    by_kind: dict[str, list[SubjectEvent]] = {}
+    for row in sorted(rows, key=lambda r: r.occurred_on):
+        by_kind.setdefault(row.kind, []).append(row)
+
+    def first(kind):
+        found = by_kind.get(kind)
+        return found[0] if found else None
+
+    enrolment = getattr(subject, "enrolment", None)
+    randomization = getattr(subject, "randomization", None)
+    tz = ZoneInfo(subject.site.timezone or "UTC")
+    off_treatment, death, off_study, progression = (first(k) for k in (
+        EventKind.OFF_TREATMENT, EventKind.DEATH, EventKind.OFF_STUDY, EventKind.PROGRESSION))
+    return SubjectEvents(
+        subject_id=subject.identifier, arm=_arm_of(subject),
+        enrolment_date=enrolment.enrolled_on if enrolment else None,
+        randomization_date=randomization.randomized_at.astimezone(tz).date() if randomization else None,
+        regimen_choices=tuple(sorted((r.item, r.value) for r in by_kind.get(EventKind.REGIMEN_CHOICE, []))),
+        procedures=tuple(ProcedureDone(r.item, r.occurred_on, r.end_on) for r in by_kind.get(EventKind.PROCEDURE, [])),
+        doses=tuple(DoseGiven(r.item, r.occurred_on, r.reason) for r in by_kind.get(EventKind.DOSE, [])),
+        holds=tuple(DoseHold(r.item, r.occurred_on, r.end_on, r.reason) for r in by_kind.get(EventKind.HOLD, [])),
+        reductions=tuple(DoseReduction(r.item, r.drug, r.occurred_on, r.percent or 100.0)
+                         for r in by_kind.get(EventKind.REDUCTION, [])),
+        stops=tuple(DoseStop(r.item, r.occurred_on, r.drug, r.reason) for r in by_kind.get(EventKind.STOP, [])),
+        assessments=tuple(r.occurred_on for r in by_kind.get(EventKind.ASSESSMENT, [])),
+        survival_contacts=tuple(r.occurred_on for r in by_kind.get(EventKind.SURVIVAL_CONTACT, [])),
+        progression_date=progression.occurred_on if progression else None,
+        off_treatment_date=off_treatment.occurred_on if off_treatment else None,
+        off_treatment_reason=off_treatment.reason if off_treatment else "",
+        off_study_date=off_study.occurred_on if off_study else None,
+        death_date=death.occurred_on if death else None,
+    )
+
+
+@transaction.atomic
+def record_subject_event(user, subject: Subject, *, kind: str, occurred_on: dt.date, item: str = "",
+                         drug: str = "", value: str = "", percent: float | None = None, reason: str = "",
+                         end_on: dt.date | None = None, source: str = "", how: str = "page") -> SubjectEvent:
+    """Record one event of an enrolled subject; the calendar follows from the next read.
+
+    The event is checked together with the subject's other events by the calendar engine (nothing
+    after death, no dose before enrolment, a regimen that the protocol offers) before it is saved.
+    """
+    subject = Subject.objects.select_for_update().select_related("study", "site").get(pk=subject.pk)
+    membership = require_role(user, subject.study, subject.site, SITE_STAFF, "record treatment and follow-up")
+    if kind not in EventKind.values:
+        raise InvalidInput(f"event kind '{kind}' is unknown; allowed: {', '.join(EventKind.values)}", field="kind")
+    if not hasattr(subject, "enrolment"):
+        raise Conflict(f"subject {subject.identifier} is not enrolled; events start at enrolment", field="subject")
+    if kind in NEEDS_ITEM and not item:
+        raise InvalidInput(f"a {kind} event needs the clock, regimen or procedure it concerns", field="item")
+    if occurred_on > site_today(subject.site):
+        raise InvalidInput(f"occurred_on {occurred_on.isoformat()} is in the future at site {subject.site.code}",
+                           field="occurred_on")
+    version = subject.study.current_version()
+    event = SubjectEvent(subject=subject, kind=kind, occurred_on=occurred_on, end_on=end_on, item=item,
+                         drug=drug, value=value, percent=percent, reason=reason, source=source,
+                         protocol_version=version, recorded_by=user, recorded_at=timezone.now())
+    _check_with_calendar(version.protocol, subject, event)
+    event.save()
+    _follow_status(subject, kind)
+    record_audit(user=user, role=membership.role, action="create", how=how, entity="subject_event",
+                 entity_id=event.pk, study=subject.study, site=subject.site, subject=subject,
+                 changes=changes_from({}, {"kind": kind, "occurred_on": occurred_on, "item": item or None,
+                                           "drug": drug or None, "value": value or None, "percent": percent,
+                                           "end_on": end_on, "reason": reason or None}))
+    return event
+
+
+def _check_with_calendar(protocol, subject, event) -> None:
+    events = load_subject_events(subject, extra=event)
+    check_subject_events(protocol, events)
+    if event.kind in NEEDS_ITEM:  # validates clock, regimen and procedure names against the protocol
+        derive_calendar(protocol, events, event.occurred_on)
+
+
+def _follow_status(subject: Subject, kind: str) -> None:
+    status = STATUS_AFTER.get(kind)
+    if status is None and kind in TREATMENT and subject.status in (SubjectStatus.ENROLLED, SubjectStatus.RANDOMIZED):
+        status = SubjectStatus.ON_TREATMENT
+    if status is not None and subject.status != SubjectStatus.DIED:
+        subject.status = status
+        subject.save(update_fields=["status"])
+
+
+def derive_subject_calendar(subject: Subject, as_of: dt.date | None = None):
+    """The domain calendar of an enrolled subject on ``as_of`` (today at the site by default)."""
+    if not hasattr(subject, "enrolment"):
+        raise Conflict(f"subject {subject.identifier} is not enrolled; a calendar starts at enrolment",
+                       field="subject")
+    protocol = subject.study.current_version().protocol
+    return derive_calendar(protocol, load_subject_events(subject), as_of or site_today(subject.site))
+
+
+def calendar_problem(subject: Subject) -> str:
+    """Why the calendar cannot be derived yet (e.g. no chemotherapy regimen chosen), or ''."""
+    try:
+        derive_subject_calendar(subject)
+    except OncotrialError as error:
+        return error.message
+    return ""

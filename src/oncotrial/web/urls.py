@@ -1,0 +1,33 @@
+from django.urls import include, path
+
+from oncotrial.web.api import api
+from oncotrial.web.views import accounts, audit, calendar, errors, studies, subjects
+
+S = "studies/<slug:code>/"
+SUBJECT = S + "subjects/<str:identifier>/"
+
+urlpatterns = [
+    path("accounts/login/", accounts.login_view, name="login"),
+    path("accounts/logout/", accounts.logout_view, name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("public/studies/<slug:code>/", studies.public_study, name="public-study"),
+    path("", studies.study_list, name="study-list"),
+    path(S, studies.study_dashboard, name="study-dashboard"),
+    path(S + "allocations/", studies.allocations, name="allocations"),
+    path(S + "audit/", audit.audit_trail, name="audit"),
+    path(S + "worklist/", calendar.worklist, name="worklist"),
+    path(S + "subjects/", subjects.subject_list, name="subject-list"),
+    path(S + "subjects/new/", subjects.screening_new, name="screening-new"),
+    path(SUBJECT, subjects.subject_detail, name="subject-detail"),
+    path(SUBJECT + "consent/", subjects.consent, name="consent"),
+    path(SUBJECT + "eligibility/", subjects.eligibility, name="eligibility"),
+    path(SUBJECT + "enrol/", subjects.enrol, name="enrol"),
+    path(SUBJECT + "randomize/", subjects.randomize, name="randomize"),
+    path(SUBJECT + "calendar/", calendar.subject_calendar, name="subject-calendar"),
+]
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

@@ -1,0 +1,1 @@
+"""Pages: parse input, call a service, render. No writes happen here."""
