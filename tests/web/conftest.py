@@ -104,3 +104,20 @@ def tamper_with_audit(sql: str, params=()) -> None:
             cursor.execute(sql, params)
             for statement in triggers.SQLITE_FORWARD:
                 cursor.execute(statement)
+
+
+@pytest.fixture
+def audit_flushable(transactional_db):
+    """For tests that commit (live server, many processes): Django empties the tables afterwards
+    with DELETE on SQLite, which the audit trail's triggers refuse. Lift them for that flush only
+    (PostgreSQL empties tables with TRUNCATE, which the row triggers do not see)."""
+    triggers = importlib.import_module("oncotrial.web.migrations.0002_audit_append_only")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for statement in triggers.SQLITE_FORWARD:
+                cursor.execute(statement.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for statement in triggers.SQLITE_BACKWARD:
+                cursor.execute(statement)
