@@ -337,3 +337,16 @@ def test_rules_describe_themselves():
     assert "Treated lesions follow the reader's non-target category only." in text
     with pytest.raises(ValueError):
         RecistRules(pd_date_rule="whenever")
+
+
+def test_treated_lesions_can_be_left_to_the_local_control_module():
+    """Open decision §7.3: treated lesions followed as non-targets (default) or not at all."""
+    lesions = LIVER + [Lesion(S, "M1", "liver", treated_by="MWA")]
+    rows = records(lesions, {"BL": {"A": 30, "B": 20, "M1": 25}, "FU1": {"A": 30, "B": 20}})
+    default = derive_timepoint_responses(rows, START)
+    assert default.baseline.non_target_ids == ("M1",)
+    assert default.timepoints[0].non_target_response == Response.NE  # M1 not read at FU1
+    apart = derive_timepoint_responses(rows, START,
+                                       rules=RecistRules(treated_lesions_are_non_targets=False))
+    assert apart.baseline.non_target_ids == ()
+    assert apart.timepoints[0].non_target_response == Response.NA

@@ -39,6 +39,7 @@ from oncotrial.domain.recist_checks import check_tumour_records
 from oncotrial.domain.recist_new_lesions import NewLesionStatus, is_confirmed_new_lesion
 from oncotrial.domain.recist_rules import RecistRules
 from oncotrial.domain.response import (
+    DEFAULT_BOR_RULES,
     BestOverallResponse,
     BorRules,
     EvaluationWindowRule,
@@ -97,6 +98,9 @@ class IrecistRules:
             "new lesion; iPFS is dated to the first iUPD of the confirmed block. An iUPD followed "
             f"by iSD, iPR or iCR is reset. An iUPD never confirmed nor reset {unconfirmed}."
         )
+
+
+DEFAULT_IRECIST_RULES = IrecistRules()
 
 
 @dataclass(frozen=True)
@@ -225,8 +229,8 @@ def derive_irecist_responses(
     The investigator's clinical-stability judgement is carried on each timepoint, not used to
     decide the category. Raises InvalidInput as `derive_timepoint_responses` does.
     """
-    rules = rules or IrecistRules()
-    bor_rules = bor_rules or BorRules()
+    rules = rules or DEFAULT_IRECIST_RULES
+    bor_rules = bor_rules or DEFAULT_BOR_RULES
     recist = derive_timepoint_responses(
         records, start_date, enrolment_date=enrolment_date,
         new_anticancer_therapy_date=new_anticancer_therapy_date, rules=recist_rules,

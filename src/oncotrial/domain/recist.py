@@ -30,7 +30,7 @@ from oncotrial.domain.recist_new_lesions import (
     NewLesionStatus,
     derive_new_lesion_evidence,
 )
-from oncotrial.domain.recist_rules import RecistRules
+from oncotrial.domain.recist_rules import DEFAULT_RECIST_RULES, RecistRules
 from oncotrial.domain.response import Response
 
 ZERO = Decimal(0)
@@ -285,7 +285,7 @@ def derive_timepoint_responses(
     Raises InvalidInput for inconsistent records (see `check_tumour_records`) unless
     `collect_problems`, in which case the problems come back in `.problems`.
     """
-    rules = rules or RecistRules()
+    rules = rules or DEFAULT_RECIST_RULES
     checked = check_tumour_records(records, enrolment_date=enrolment_date,
                                    collect_problems=collect_problems)
     baseline = derive_baseline(checked, start_date, rules)

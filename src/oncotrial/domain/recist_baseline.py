@@ -22,7 +22,7 @@ from oncotrial.domain.lesions import (
     Method,
 )
 from oncotrial.domain.recist_checks import CheckedRecords
-from oncotrial.domain.recist_rules import RecistRules
+from oncotrial.domain.recist_rules import DEFAULT_RECIST_RULES, RecistRules
 
 MAX_TARGETS = 5
 MAX_TARGETS_PER_ORGAN = 2
@@ -220,11 +220,11 @@ def derive_baseline(
     target, the engine's suggested selection is used. Baseline sum = LD of non-nodal plus SA of
     nodal targets; None when a target has no baseline size.
     """
-    rules = rules or RecistRules()
+    rules = rules or DEFAULT_RECIST_RULES
     assessment, in_window = find_baseline_assessment(
         checked.assessments, start_date, rules.baseline_window_days)
     visit = assessment.visit if assessment else None
-    classified = [_classify(lesion, _baseline_size(checked, visit, lesion.lesion_id))
+    classified = [_classify(lesion, _baseline_size(checked, visit, lesion.lesion_id), rules)
                   for lesion in checked.lesions.values()]
     suggested = suggest_target_lesions(classified)
     chosen_by_reader = any(item.lesion.role == LesionRole.TARGET for item in classified)
@@ -260,11 +260,12 @@ def _baseline_size(checked: CheckedRecords, visit: str | None, lesion_id: str) -
     return status.size if status is not None else None
 
 
-def _classify(lesion: Lesion, size: Decimal | None) -> BaselineLesion:
+def _classify(lesion: Lesion, size: Decimal | None, rules: RecistRules) -> BaselineLesion:
     measurable, reason = classify_measurability(lesion, size)
     normal_node = lesion.is_lymph_node and size is not None and size < NODE_PATHOLOGICAL_MM
+    left_to_local_control = lesion.is_locally_treated and not rules.treated_lesions_are_non_targets
     return BaselineLesion(lesion.lesion_id, compute_organ_group(lesion), size, measurable, reason,
-                          False, not normal_node, lesion)
+                          False, not (normal_node or left_to_local_control), lesion)
 
 
 def _with_role(item: BaselineLesion, is_target: bool) -> BaselineLesion:

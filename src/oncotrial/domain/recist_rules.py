@@ -34,6 +34,9 @@ class RecistRules:
       established PR for continued-PR labels (§1.5).
     - `continued_pr_requires_confirmation` (False): continued-PR labels only after a confirmed PR
       (set True where confirmation is required, §1.5 "Continued PR").
+    - `treated_lesions_are_non_targets` (True): lesions planned for or treated by ablation/SBRT are
+      followed as non-target items (§1.14.1, open decision §7.3); False leaves them to the
+      local-control module only.
     """
 
     baseline_window_days: int = 28
@@ -46,6 +49,7 @@ class RecistRules:
     non_pd_assessment_date: str = "latest"
     confirm_min_days: int = 28
     continued_pr_requires_confirmation: bool = False
+    treated_lesions_are_non_targets: bool = True
 
     def __post_init__(self) -> None:
         # Checked once when the value is built, never inside the per-subject engine.
@@ -78,3 +82,7 @@ class RecistRules:
             f"their {self.non_pd_assessment_date} scan.",
         ]
         return " ".join(parts)
+
+
+# Built once: engines fall back to it instead of building (and re-checking) defaults per call.
+DEFAULT_RECIST_RULES = RecistRules()

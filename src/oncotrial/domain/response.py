@@ -132,6 +132,12 @@ class BorRules:
         ])
 
 
+# Built once: engines fall back to these instead of building defaults per call.
+DEFAULT_BOR_RULES = BorRules()
+_DEFAULT_WINDOW = EvaluationWindowRule()
+_DEFAULT_CONFIRMATION = ConfirmationRule()
+
+
 @dataclass(frozen=True)
 class BestOverallResponse:
     """Best overall response of one subject, unconfirmed and confirmed (spec §1.11–§1.13, §3.5).
@@ -178,7 +184,7 @@ def select_evaluable_responses(
     date; stops after the first PD when `window.stop_at_first_progression`. Returns them in date
     order, whatever the input row order.
     """
-    window = window or EvaluationWindowRule()
+    window = window or _DEFAULT_WINDOW
     worst: dict[date, ResponseAtDate] = {}
     for row in responses:
         if not _inside_window(row.date, start_date, window, new_therapy_date, data_cutoff):
@@ -296,7 +302,7 @@ def derive_confirmed_bor(
 
     Returns the category and the date of the first assessment of the qualifying pair.
     """
-    rule = rule or ConfirmationRule()
+    rule = rule or _DEFAULT_CONFIRMATION
     for response in (Response.CR, Response.PR):
         for index, row in enumerate(responses):
             if row.response == response and find_confirmation(responses, index, rule) is not None:
@@ -325,7 +331,7 @@ def derive_best_overall_response(
     >>> (result.bor.value, result.confirmed_bor.value)
     ('PR', 'SD')
     """
-    rules = rules or BorRules()
+    rules = rules or DEFAULT_BOR_RULES
     kept = select_evaluable_responses(
         responses, start_date, window=rules.window, new_therapy_date=new_therapy_date,
         data_cutoff=data_cutoff,
