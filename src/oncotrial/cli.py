@@ -19,6 +19,8 @@ from oncotrial.errors import OncotrialError
 COMMAND_MODULES: list[str] = [
     "protocols",
     "web",
+    "calendar",
+    "randomization",
 ]
 
 
