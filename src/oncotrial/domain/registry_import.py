@@ -137,8 +137,9 @@ class _Draft:
         return value.lower()
 
     def fail(self, field: str, message: str):
-        bare = re.sub(r"\[\d+\]", "", field.removeprefix("protocolSection."))
-        field = self.labels.get(bare, f"protocolSection.{field.removeprefix('protocolSection.')}")
+        if not field.startswith("column "):
+            field = field.removeprefix("protocolSection.")
+            field = self.labels.get(re.sub(r"\[\d+\]", "", field), f"protocolSection.{field}")
         raise InvalidInput(f"{self.source}: {field}: {message}", field=field,
                            hint="check the record against the ClinicalTrials.gov API v2 enums "
                                 "(standards.md §1.3); nothing was written")
@@ -797,10 +798,10 @@ def _missing(cls, data, path: str) -> list[str]:
                 found.append(here)
             continue
         inner = [a for a in (typing.get_args(hints[f.name]) or (hints[f.name],)) if a is not type(None)]
-        nested = next((a for a in inner if dataclasses.is_dataclass(a)), None)
-        if nested is not None:
-            found += _missing(nested, data[f.name], here)
-        elif typing.get_origin(hints[f.name]) is tuple and dataclasses.is_dataclass(inner[0]):
-            for i, item in enumerate(data[f.name] if isinstance(data[f.name], list) else []):
-                found += _missing(inner[0], item, f"{here}[{i}]")
+        if typing.get_origin(hints[f.name]) is tuple:
+            if dataclasses.is_dataclass(inner[0]) and isinstance(data[f.name], list):
+                for i, item in enumerate(data[f.name]):
+                    found += _missing(inner[0], item, f"{here}[{i}]")
+        elif dataclasses.is_dataclass(inner[0]):
+            found += _missing(inner[0], data[f.name], here)
     return found
