@@ -1,0 +1,150 @@
+"""Whole-trial simulation against rpact 3.3.4 and against the analytic designs.
+
+References (/work/shared/reference/design/rpact_sample_size.json):
+``getSimulationSurvival(directionUpper = FALSE, plannedEvents = 60, maxNumberOfSubjects = 80,
+accrualTime = 24, median2 = 12, hazardRatio, alpha)`` rejection rates with their Monte Carlo SEs,
+and ``getPowerSurvival``-type analytic power (reproduced by ``compute_survival_power``, itself
+checked against rpact in test_survival_design.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from oncotrial.domain.design.models import AnalysisRule, PiecewiseExponential, ScanSchedule
+from oncotrial.domain.design.simulation import (
+    SingleArmTrial,
+    TwoArmTrial,
+    simulate_two_arm_trials,
+)
+from oncotrial.domain.design.single_arm import (
+    _loglog_limits,
+    compute_one_sample_logrank_design,
+    simulate_single_arm_trials,
+)
+from oncotrial.domain.design.survival import SurvivalAssumptions, compute_survival_power
+from oncotrial.domain.stats import estimate_km
+from oncotrial.errors import InvalidInput
+
+REFERENCE = Path("/work/shared/reference/design/rpact_sample_size.json")
+RPACT = json.loads(REFERENCE.read_text()) if REFERENCE.exists() else {}
+RPACT_ROWS = [row for row in RPACT.get("simulation", []) if row["iterations"] == 100_000]
+
+
+def trial_b(hazard_ratio: float, alpha: float = 0.025, **changes) -> TwoArmTrial:
+    settings = dict(subjects=80, accrual_months=24, control_pfs=PiecewiseExponential.from_median(12),
+                    hazard_ratio=hazard_ratio, analysis=AnalysisRule(events=60), alpha=alpha,
+                    accrual="even")
+    return TwoArmTrial(**{**settings, **changes})
+
+
+@pytest.mark.skipif(not RPACT_ROWS, reason="reference file not available")
+@pytest.mark.parametrize("row", RPACT_ROWS,
+                         ids=lambda r: f"HR{r['hazardRatio']}-a{r['alpha_one_sided']}")
+def test_rejection_rate_within_three_mc_se_of_rpact_simulation(row):
+    ours = simulate_two_arm_trials(trial_b(row["hazardRatio"], row["alpha_one_sided"]), 40_000,
+                                   np.random.default_rng(20240601), summaries=False)
+    combined_se = math.hypot(ours.mc_se, row["mc_se"])
+    assert abs(ours.rejection_rate - row["rejection_rate"]) < 3 * combined_se
+    assert ours.mean_events == pytest.approx(60, abs=1e-3)  # float32 calendar ties are rare
+    assert ours.mean_analysis_months == pytest.approx(row["analysisTime"], abs=0.5)
+
+
+@pytest.mark.skipif(not RPACT, reason="reference file not available")
+def test_power_of_80_patient_design_within_three_se_of_rpact_analytic_power():
+    analytic = RPACT["analytic_power"][0]["overallReject"]
+    ours = simulate_two_arm_trials(trial_b(0.6), 40_000, np.random.default_rng(7), summaries=False)
+    assert abs(ours.rejection_rate - analytic) < 3 * ours.mc_se
+
+
+def test_large_sample_power_within_three_se_of_analytic_power():
+    # 188 subjects, 120 events: rpact's fixed Schoenfeld design for HR 0.6 (power 0.8).
+    analytic = compute_survival_power(SurvivalAssumptions(0.6, 12, accrual_months=24), 188, 0.025,
+                                      events=120)
+    trial = trial_b(0.6, subjects=188, analysis=AnalysisRule(events=120))
+    ours = simulate_two_arm_trials(trial, 40_000, np.random.default_rng(11), summaries=False,
+                                   workers=2)
+    assert abs(ours.rejection_rate - analytic.power) < 3 * ours.mc_se
+    assert ours.mean_analysis_months == pytest.approx(analytic.analysis_months, abs=0.3)
+
+
+def test_same_seed_same_result_whatever_the_threads():
+    trial = trial_b(0.6, scans=ScanSchedule.every(1.5, 0.25), dropout_per_year=0.05,
+                    accrual="uniform", control_os=PiecewiseExponential.from_median(30))
+    one = simulate_two_arm_trials(trial, 3_000, np.random.default_rng(3), chunk_size=1_000)
+    two = simulate_two_arm_trials(trial, 3_000, np.random.default_rng(3), chunk_size=1_000,
+                                  workers=2)
+    assert one == two
+
+
+def test_summaries_recover_the_truth():
+    trial = trial_b(0.6, control_os=PiecewiseExponential.from_median(30))
+    seen = []
+    result = simulate_two_arm_trials(trial, 4_000, np.random.default_rng(5), chunk_size=1_500,
+                                     progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1_500, 4_000), (3_000, 4_000), (4_000, 4_000)]
+    s = result.summaries
+    assert s["hazard_ratio"]["quantiles"]["0.5"] == pytest.approx(0.6, abs=0.03)
+    assert s["median_control"]["quantiles"]["0.5"] == pytest.approx(12, abs=0.8)
+    assert s["median_treated"]["quantiles"]["0.5"] == pytest.approx(20, abs=1.5)
+    assert s["os_median_control"]["mean"] > s["median_control"]["mean"]
+
+
+def test_null_hazard_ratio_gives_type_one_error():
+    result = simulate_two_arm_trials(trial_b(1.0, alpha=0.05, accrual="uniform",
+                                             allocation="random"), 20_000,
+                                     np.random.default_rng(9), summaries=False)
+    assert abs(result.rejection_rate - 0.05) < 3 * math.sqrt(0.05 * 0.95 / 20_000)
+
+
+def test_calendar_analysis_and_dropout_count_fewer_events():
+    trial = trial_b(0.6, analysis=AnalysisRule(calendar_months=30), dropout_per_year=0.2)
+    result = simulate_two_arm_trials(trial, 2_000, np.random.default_rng(1), summaries=False)
+    assert result.mean_analysis_months == 30
+    assert 20 < result.mean_events < 60
+
+
+def test_scans_every_six_weeks_raise_the_observed_twelve_month_rate():
+    base = dict(subjects=60, accrual_months=12, pfs=PiecewiseExponential.from_landmark(0.5, 12),
+                p0=0.4)
+    continuous = simulate_single_arm_trials(SingleArmTrial(**base), 20_000, np.random.default_rng(4))
+    scanned = simulate_single_arm_trials(
+        SingleArmTrial(**base, scans=ScanSchedule.every(1.5, 0.25)), 20_000,
+        np.random.default_rng(4))
+    assert continuous.summaries["landmark_rate"]["mean"] == pytest.approx(0.5, abs=0.005)
+    assert scanned.summaries["landmark_rate"]["mean"] > 0.51
+    assert scanned.rejection_rate > continuous.rejection_rate
+
+
+def test_one_sample_logrank_design_reaches_its_power_in_simulation():
+    design = compute_one_sample_logrank_design(0.4, 0.6, accrual_months=24, followup_months=12)
+    trial = SingleArmTrial(design.subjects_rounded, 24, PiecewiseExponential.from_landmark(0.6, 12),
+                           p0=0.4, analysis=AnalysisRule(calendar_months=36))
+    result = simulate_single_arm_trials(trial, 20_000, np.random.default_rng(8))
+    # Small-sample normal approximation: allow a few points either way.
+    assert result.summaries["one_sample_logrank_rejection_rate"] == pytest.approx(0.8, abs=0.04)
+
+
+def test_loglog_limits_equal_estimate_km():
+    time = np.array([2.0, 3, 4, 5, 7, 8, 9, 11, 13, 14, 15, 20])
+    event = np.array([1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0])
+    at = estimate_km(time, event, conf_type="log-log", conf_level=0.9).curves[0].survival_at([12])[0]
+    lower, upper = _loglog_limits(np.array([at.estimate]), np.array([at.se**2]), 1.6448536269514722)
+    assert (lower[0], upper[0]) == pytest.approx(at.ci, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [({"accrual_months": -24}, "accrual_months"), ({"subjects": 1}, "subjects"),
+     ({"dropout_per_year": 1.5}, "dropout_per_year"),
+     ({"analysis": AnalysisRule(events=90)}, "events")],
+)
+def test_it_rejects_impossible_simulations(changes, field):
+    with pytest.raises(InvalidInput) as raised:
+        simulate_two_arm_trials(trial_b(0.6, **changes), 10, np.random.default_rng(0))
+    assert raised.value.field == field
