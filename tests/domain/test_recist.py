@@ -350,3 +350,12 @@ def test_treated_lesions_can_be_left_to_the_local_control_module():
                                        rules=RecistRules(treated_lesions_are_non_targets=False))
     assert apart.baseline.non_target_ids == ()
     assert apart.timepoints[0].non_target_response == Response.NA
+
+
+def test_the_suggestion_respects_lesions_the_reader_kept_as_non_targets():
+    lesions = [Lesion(S, "A", "liver", role=LesionRole.NON_TARGET), Lesion(S, "B", "lung"),
+               Lesion(S, "C", "liver")]
+    result = derive_timepoint_responses(records(lesions, {"BL": {"A": 50, "B": 20, "C": 30}}),
+                                        START)
+    assert result.baseline.target_ids == ("B", "C")
+    assert result.baseline.baseline_sum == 50

@@ -226,7 +226,9 @@ def derive_baseline(
     visit = assessment.visit if assessment else None
     classified = [_classify(lesion, _baseline_size(checked, visit, lesion.lesion_id), rules)
                   for lesion in checked.lesions.values()]
-    suggested = suggest_target_lesions(classified)
+    # A lesion the reader explicitly kept as non-target is never suggested as a target.
+    suggested = suggest_target_lesions(
+        item for item in classified if item.lesion.role != LesionRole.NON_TARGET)
     chosen_by_reader = any(item.lesion.role == LesionRole.TARGET for item in classified)
     targets = {item.lesion_id for item in classified if item.lesion.role == LesionRole.TARGET} \
         if chosen_by_reader else set(suggested)
