@@ -1,11 +1,19 @@
 """Survival and response statistics that agree with R survival 3.5 and cmprsk 2.2."""
 
+from .aalen_johansen import AalenJohansenCurve, estimate_aalen_johansen
+from .competing import CumincCurve, CumincResult, GrayTest, estimate_cuminc
 from .cox import ChiSquareTest, CoxResult, estimate_cox
 from .km import KMCurve, KMResult, estimate_km
 from .km_summary import QuantileEstimate, RMSTEstimate, SurvivalAt
 from .logrank import LogrankResult, logrank_test
 
 __all__ = [
+    "AalenJohansenCurve",
+    "CumincCurve",
+    "CumincResult",
+    "GrayTest",
+    "estimate_aalen_johansen",
+    "estimate_cuminc",
     "ChiSquareTest",
     "CoxResult",
     "KMCurve",
