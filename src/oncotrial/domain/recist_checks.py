@@ -267,7 +267,7 @@ def _known(row, visits, lesions, problems: _Problems) -> bool:
 
 
 def _normalise_sized(row, problems: _Problems):
-    if row.size is None:
+    if row.size is None or _is_exact_mm(row.size, row.unit):
         return row
     try:
         return replace(row, size=compute_size_mm(row.size, row.unit), unit="mm")
@@ -275,6 +275,14 @@ def _normalise_sized(row, problems: _Problems):
         problems.add("INVALID_SIZE", f"lesion {row.lesion_id} at visit {row.visit}: {error}",
                      "give sizes as numbers >= 0 with unit 'mm' or 'cm'", row.visit, row.lesion_id)
         return None
+
+
+def _is_exact_mm(size, unit) -> bool:
+    """Integer or finite Decimal millimetres are exact already: no copy of the row is needed."""
+    if unit != "mm":
+        return False
+    kind = type(size)
+    return (kind is int and size >= 0) or (kind is Decimal and size.is_finite() and size >= 0)
 
 
 def _normalise_measurement(row: LesionMeasurement, problems: _Problems):
