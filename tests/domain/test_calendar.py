@@ -10,6 +10,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oncotrial.domain.calendar import (
     DoseGiven,
@@ -161,3 +163,38 @@ def test_trial_a_ablation_anchors_only_the_drugs_of_its_rule():
         "subject_id": "A-100", "arm": "x", "procedures": [{"kind": "ablation", "date": "2025-01-09"}]}).procedures),
         date(2025, 1, 10))
     assert {c.next_dose.due for c in after.clocks} == {date(2025, 1, 16)}
+
+
+def test_a_dose_before_its_anchor_is_out_of_window():
+    events = SubjectEvents.from_dict({
+        "subject_id": "A-101", "arm": "mwa-chemo-camrelizumab", "enrolment_date": "2025-01-06",
+        "regimen_choices": {"chemotherapy": "xelox"},
+        "doses": [{"item": "chemotherapy", "date": "2025-01-07"}],
+        "procedures": [{"kind": "ablation", "date": "2025-01-09"}]})
+    calendar = derive_calendar(TRIAL_A, events, date(2025, 1, 10))
+    first = next(d for d in calendar.doses if d.clock == "chemotherapy" and d.cycle == 1)
+    assert (first.status, first.basis) == ("out_of_window", "given before ablation")
+    # The ablation inside that cycle restarts the rule: cycle 2 is due 7 days after it.
+    assert calendar.clock("chemotherapy").next_dose.due == date(2025, 1, 16)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(gaps=st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=12))
+def test_every_cycle_is_judged_against_one_cycle_after_the_previous_actual_day_1(gaps):
+    """Independent of the engine's walk: due(n + 1) = given(n) + 14 and the verdict is |gap − 14| ≤ 3."""
+    first = date(2025, 3, 17)
+    days = [first]
+    for gap in gaps:
+        days.append(days[-1] + timedelta(gap))
+    events = trial_b_subject(arm="chemo", procedures=(), doses=tuple(DoseGiven("chemotherapy", d) for d in days))
+    calendar = derive_calendar(TRIAL_B, events, days[-1])
+    cycles = [d for d in calendar.doses if d.given_on is not None]
+    assert [d.cycle for d in cycles] == list(range(1, len(days) + 1))
+    for previous, dose, gap in zip(cycles[:-1], cycles[1:], gaps, strict=True):
+        assert dose.due == previous.given_on + timedelta(14)
+        assert dose.status == ("given" if abs(gap - 14) <= 3 else "out_of_window")
+    plan = calendar.clock("chemotherapy")
+    if len(days) >= 12:
+        assert plan.state == "completed" and plan.next_dose is None
+    else:
+        assert plan.next_dose.due == days[-1] + timedelta(14)

@@ -411,8 +411,12 @@ def _derive_clock(clock: _Clock, clocks, events: SubjectEvents, as_of: date):
     for given in doses:
         while remaining and remaining[0] <= given:
             pending = _reanchor(clock, remaining.pop(0), last, pending)
-        due, window, basis = _apply_holds(pending, holds, last, given) if pending else (given, 0, "no anchor")
-        history.append(_dose(clock, len(history) + 1, due, window, basis, events, given_on=given))
+        if pending is None:  # given before the event its start rule waits for: a deviation
+            history.append(_dose(clock, len(history) + 1, given, 0, f"given before {_anchor_label(clock.rule.anchor)}",
+                                 events, given_on=given, deviation=True))
+        else:
+            due, window, basis = _apply_holds(pending, holds, last, given)
+            history.append(_dose(clock, len(history) + 1, due, window, basis, events, given_on=given))
         last = given
         pending = (given + timedelta(clock.cycle_days), clock.window_days,
                    f"{clock.cycle_days} days after cycle {len(history)} ({given})")
@@ -502,10 +506,11 @@ def _stop_reason(clock: _Clock, events: SubjectEvents, as_of: date) -> str:
     return ""
 
 
-def _dose(clock, cycle, due, window, basis, events, *, given_on=None, as_of=None, held=False) -> PlannedDose:
+def _dose(clock, cycle, due, window, basis, events, *, given_on=None, as_of=None, held=False,
+          deviation=False) -> PlannedDose:
     start, end = due - timedelta(window), due + timedelta(window)
     if given_on is not None:
-        status = "given" if start <= given_on <= end else "out_of_window"
+        status = "given" if start <= given_on <= end and not deviation else "out_of_window"
     elif held:
         status = "held"
     else:
