@@ -249,6 +249,8 @@ def test_is_filled_follows_ids_and_indices():
     assert is_filled(data, "arms.a.starts[0].anchor") and is_filled(data, "registry.masking")
     assert not is_filled(data, "arms.b.starts") and not is_filled(data, "arms.a.starts[1]")
     assert not is_filled(data, "registry.phase") and not is_filled(data, "sites")
+    assert is_filled({"procedure": {"max_sessions": None}}, "procedure.max_sessions")  # a decision
+    assert not is_filled({"procedure": None}, "procedure.max_sessions")
 
 
 # Malformed files: typed errors naming the file, the field and what is allowed.

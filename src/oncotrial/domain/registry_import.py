@@ -757,22 +757,25 @@ def _header_unfilled(text: str) -> list[UnfilledField]:
 
 
 def is_filled(data, path: str) -> bool:
-    """Whether ``path`` (``interventions.sintilimab.regimens``, ``arms.a.starts[0].anchor``) has a
-    value in ``data``; a list item is addressed by its ``id`` or by ``[index]``."""
+    """Whether ``path`` (``interventions.sintilimab.regimens``, ``arms.a.starts[0].anchor``) is
+    written in ``data``; a list item is addressed by its ``id`` or by ``[index]``. An explicit null
+    counts: ``max_sessions: null`` is the team's decision that there is no limit."""
     value = data
     for segment in path.split("."):
         name, *indices = re.findall(r"[^\[\]]+", segment)
         if isinstance(value, list):
             value = next((item for item in value if isinstance(item, Mapping) and item.get("id") == name),
                          None)
-        elif isinstance(value, Mapping):
-            value = value.get(name)
+            if value is None:
+                return False
+        elif isinstance(value, Mapping) and name in value:
+            value = value[name]
         else:
             return False
         for index in indices:
-            value = value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
-        if value is None:
-            return False
+            if not isinstance(value, list) or int(index) >= len(value):
+                return False
+            value = value[int(index)]
     return True
 
 
