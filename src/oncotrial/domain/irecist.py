@@ -88,6 +88,7 @@ class IrecistRules:
 
     @property
     def description(self) -> str:
+        """Plain-English statement of these rules, for reports."""
         unconfirmed = ("counts as an iPFS event at its date" if self.iupd_unconfirmed_counts_as_event
                        else "does not count; only confirmed iCPD is an iPFS event")
         return (
@@ -166,6 +167,8 @@ class _NewLesionBook:
         self.nadir: Decimal | None = None
 
     def read(self, assessment: Assessment, rows: tuple[NewLesion, ...]):
+        """Read one assessment's new lesions: (any fresh lesion, NLT sum, NLT sum PD over its nadir,
+        NLNT grown, any new lesion still present)."""
         confirmed = [row for row in rows if is_confirmed_new_lesion(row, assessment)]
         fresh = sorted((row for row in confirmed if row.lesion_id not in self.known),
                        key=lambda row: (-(row.size or 0), row.lesion_id))
@@ -255,6 +258,7 @@ class _IrecistWalker:
         self.confirmed_block_start: date | None = None
 
     def step(self, tp: TimepointResponse, assessment: Assessment, rows) -> None:
+        """iRECIST category of one assessment from its RECIST 1.1 components (spec §2.2-§2.5)."""
         fresh, nlt_sum, nlt_progressed, nlnt_grown, new_present = self.book.read(assessment, rows)
         underlying = derive_overall_response(tp.target_response, tp.non_target_response,
                                              NewLesionStatus.NONE)

@@ -4,8 +4,9 @@ These frozen records are the input of the RECIST 1.1 engine (`recist.py`), the i
 (`irecist.py`) and, through them, of the endpoints (spec endpoints.md §1, §2). Like the records in
 `records.py`, every row names its subject, so whole trial tables can be passed in any row order and
 grouped with `group_tumour_records`. Sizes are in the unit given (`"mm"` or `"cm"`); the engine turns
-them into exact millimetres (`Decimal`) once, so thresholds are compared without binary floating
-point (spec §0.2). A size without a unit is rejected, never guessed.
+them into exact millimetres once (integers kept, anything else as `Decimal`), so thresholds are
+compared without binary floating point (spec §0.2). A size without a unit is rejected, never
+guessed.
 
 Links between rows: `visit` joins a finding to its `Assessment`; `lesion_id` joins a measurement or
 non-target status to its baseline `Lesion`; a `NewLesion` keeps one `lesion_id` across visits so that
@@ -118,6 +119,7 @@ class Lesion:
 
     @property
     def is_locally_treated(self) -> bool:
+        """Planned for or treated by ablation or SBRT (spec §1.14.1)."""
         return self.treated_by != LocalTherapy.NONE
 
 

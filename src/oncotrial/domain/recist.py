@@ -83,6 +83,7 @@ class RecistResult:
 
     @property
     def first_progression(self) -> TimepointResponse | None:
+        """The first PD timepoint in date order, or None."""
         return next((tp for tp in self.timepoints if tp.response == Response.PD), None)
 
     @property
@@ -92,6 +93,7 @@ class RecistResult:
         return min(dates) if dates else None
 
     def flag_codes(self) -> tuple[str, ...]:
+        """The distinct flag codes raised, sorted."""
         return tuple(sorted({flag.code for flag in self.flags}))
 
 
@@ -312,6 +314,7 @@ class _TimepointEngine:
         self.flags: list[DataQualityFlag] = []
 
     def derive(self, assessment: Assessment) -> TimepointResponse:
+        """One assessment through spec §1.3-§1.10, in that order."""
         visit = assessment.visit
         measurements = [self.checked.measurements.get((visit, t.lesion_id)) for t in self.targets]
         values = [compute_target_value(m, t.lesion.is_lymph_node, self.rules.tstm_default_mm)

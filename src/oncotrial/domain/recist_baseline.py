@@ -68,17 +68,21 @@ class Baseline:
 
     @property
     def date(self) -> date | None:
+        """Date of the baseline assessment used."""
         return self.assessment.date if self.assessment else None
 
     @property
     def measurable_ids(self) -> tuple[str, ...]:
+        """Lesions measurable at baseline (spec §1.1)."""
         return tuple(item.lesion_id for item in self.lesions if item.is_measurable)
 
     @property
     def non_measurable_ids(self) -> tuple[str, ...]:
+        """Lesions not measurable at baseline, including locally treated ones."""
         return tuple(item.lesion_id for item in self.lesions if not item.is_measurable)
 
     def lesion(self, lesion_id: str) -> BaselineLesion:
+        """The classified baseline lesion with this id."""
         return next(item for item in self.lesions if item.lesion_id == lesion_id)
 
 

@@ -53,9 +53,11 @@ class NewLesionEvidence:
     flags: tuple[DataQualityFlag, ...] = field(default=())
 
     def at(self, visit: str) -> NewLesionFinding:
+        """The finding at a visit (NONE when no new lesion was recorded)."""
         return self.findings.get(visit, NewLesionFinding())
 
     def rows(self, visit: str) -> tuple[NewLesion, ...]:
+        """The new-lesion rows recorded at a visit."""
         return self.rows_by_visit.get(visit, ())
 
 

@@ -64,6 +64,7 @@ class RecistRules:
 
     @property
     def description(self) -> str:
+        """Plain-English statement of these rules, for reports."""
         parts = [
             f"Baseline: the last assessment within {self.baseline_window_days} days before start.",
             f"Too-small-to-measure lesions count {self.tstm_default_mm} mm.",

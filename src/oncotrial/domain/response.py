@@ -41,6 +41,7 @@ _ADEQUATE = frozenset({Response.CR, Response.PR, Response.SD, Response.NON_CR_NO
 
 
 class DatedResponse(Protocol):
+    """Anything with a date and an overall response: RECIST or iRECIST timepoints, ResponseAtDate."""
     date: date
     response: Response
 
@@ -64,6 +65,7 @@ class ConfirmationRule:
 
     @property
     def description(self) -> str:
+        """Plain-English statement of this rule, for reports."""
         sd = ("at most one SD" if self.allow_sd_between else "no SD")
         return (
             f"A CR is confirmed by the first later CR at least {self.min_days} days after it, with "
@@ -81,6 +83,7 @@ class SdDurationRule:
 
     @property
     def description(self) -> str:
+        """Plain-English statement of this rule, for reports."""
         return (
             f"SD, or an unconfirmed CR/PR counted as SD, and NON-CR/NON-PD count only when the "
             f"assessment is at least {self.min_days} days after the start date (study day >= "
@@ -98,6 +101,7 @@ class EvaluationWindowRule:
 
     @property
     def description(self) -> str:
+        """Plain-English statement of this rule, for reports."""
         pd = ("up to and including the first PD" if self.stop_at_first_progression
               else "all assessments, PD included (evaluation is not stopped at PD)")
         nact = ("on or before" if self.include_new_therapy_day else "strictly before")
@@ -125,6 +129,7 @@ class BorRules:
 
     @property
     def description(self) -> str:
+        """Plain-English statement of this rule, for reports."""
         which = "confirmed" if self.confirmation_required else "unconfirmed"
         return " ".join([
             self.window.description, self.sd_duration.description, self.confirmation.description,
