@@ -198,3 +198,13 @@ def test_every_cycle_is_judged_against_one_cycle_after_the_previous_actual_day_1
         assert plan.state == "completed" and plan.next_dose is None
     else:
         assert plan.next_dose.due == days[-1] + timedelta(14)
+
+
+def test_values_of_the_wrong_kind_are_named():
+    with pytest.raises(InvalidInput) as error:
+        SubjectEvents.from_dict({"subject_id": "X", "arm": "chemo", "reductions": [
+            {"item": "chemotherapy", "drug": "oxaliplatin", "date": "2025-04-01", "percent": "three quarters"}]})
+    assert error.value.field == "reductions[0]"
+    with pytest.raises(InvalidInput) as error:
+        SubjectEvents.from_dict({"subject_id": "X", "arm": "chemo", "assessments": "2025-04-01"})
+    assert error.value.field == "assessments"

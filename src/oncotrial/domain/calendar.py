@@ -812,7 +812,17 @@ def _records(data, key: str, source: str, build) -> tuple:
         except KeyError as missing:
             raise InvalidInput(f"{source}: {path}.{missing.args[0]} is required",
                                field=f"{path}.{missing.args[0]}") from None
+        except (TypeError, ValueError) as error:
+            raise InvalidInput(f"{source}: {path} has a value of the wrong kind: {error}", field=path,
+                               hint="percent is a number; dates are YYYY-MM-DD") from None
     return tuple(out)
+
+
+def _dates(data, key: str, source: str) -> tuple[date, ...]:
+    values = data.get(key) or []
+    if not isinstance(values, list):
+        raise InvalidInput(f"{source}: {key} must be a list of dates", field=key)
+    return tuple(_parse_date(v, f"{key}[{i}]", required=True) for i, v in enumerate(values))
 
 
 def _events_from_dict(data, source: str) -> SubjectEvents:
@@ -855,10 +865,8 @@ def _events_from_dict(data, source: str) -> SubjectEvents:
         stops=_records(data, "stops", source, lambda r, p: DoseStop(
             str(r["item"]), day(r["date"], f"{p}.date", required=True), str(r.get("drug", "")),
             str(r.get("reason", "")))),
-        assessments=tuple(day(v, f"assessments[{i}]", required=True)
-                          for i, v in enumerate(data.get("assessments") or [])),
-        survival_contacts=tuple(day(v, f"survival_contacts[{i}]", required=True)
-                                for i, v in enumerate(data.get("survival_contacts") or [])),
+        assessments=_dates(data, "assessments", source),
+        survival_contacts=_dates(data, "survival_contacts", source),
         progression_date=day(data.get("progression_date"), "progression_date"),
         off_treatment_date=day(data.get("off_treatment_date"), "off_treatment_date"),
         off_treatment_reason=str(data.get("off_treatment_reason") or ""),
