@@ -359,3 +359,15 @@ def test_the_suggestion_respects_lesions_the_reader_kept_as_non_targets():
                                         START)
     assert result.baseline.target_ids == ("B", "C")
     assert result.baseline.baseline_sum == 50
+
+
+def test_nothing_after_the_data_cutoff_is_used():
+    """Spec §3.1: a confirmation after the cut-off neither back-dates PD nor closes the flag."""
+    rows = records(LIVER, {"BL": {"A": 30, "B": 20}, "FU1": {"A": 30, "B": 20},
+                           "FU2": {"A": 30, "B": 20}},
+                   new=[NewLesion(S, "FU1", "X1", NewLesionCertainty.EQUIVOCAL, size=6),
+                        NewLesion(S, "FU2", "X1", size=14)])
+    assert derive_timepoint_responses(rows, START).progression_date == FU1
+    cut = derive_timepoint_responses(rows, START, data_cutoff=date(2024, 3, 31))
+    assert [tp.visit for tp in cut.timepoints] == ["FU1"]
+    assert cut.progression_date is None and cut.flag_codes() == ("EQUIVOCAL_NEW_LESION_OPEN",)

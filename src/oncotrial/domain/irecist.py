@@ -236,7 +236,8 @@ def derive_irecist_responses(
     bor_rules = bor_rules or DEFAULT_BOR_RULES
     recist = derive_timepoint_responses(
         records, start_date, enrolment_date=enrolment_date,
-        new_anticancer_therapy_date=new_anticancer_therapy_date, rules=recist_rules,
+        new_anticancer_therapy_date=new_anticancer_therapy_date, data_cutoff=data_cutoff,
+        rules=recist_rules,
         collect_problems=collect_problems)
     checked = check_tumour_records(records, enrolment_date=enrolment_date, collect_problems=True)
     assessments = {a.visit: a for a in checked.assessments}

@@ -274,13 +274,16 @@ def derive_timepoint_responses(
     *,
     enrolment_date: date | None = None,
     new_anticancer_therapy_date: date | None = None,
+    data_cutoff: date | None = None,
     rules: RecistRules | None = None,
     collect_problems: bool = False,
 ) -> RecistResult:
     """RECIST 1.1 overall response at every post-baseline assessment of one subject.
 
     Rules: spec endpoints.md §1.2–§1.10, §1.14, §1.15 (RECIST 1.1 §4). Assessments after
-    `start_date` are post-baseline; the baseline is chosen by §1.2. Equivocal new lesions later
+    `start_date` are post-baseline; the baseline is chosen by §1.2. With `data_cutoff`, nothing
+    dated after it is used (§3.1): an equivocal lesion confirmed only after the cut-off stays open
+    (flag EQUIVOCAL_NEW_LESION_OPEN) and is not back-dated. Equivocal new lesions later
     confirmed make PD from their first scan (backdating) before any other rule looks at the
     sequence, so nadir, reappearance and BOR all see the final categories.
 
@@ -291,7 +294,8 @@ def derive_timepoint_responses(
     checked = check_tumour_records(records, enrolment_date=enrolment_date,
                                    collect_problems=collect_problems)
     baseline = derive_baseline(checked, start_date, rules)
-    follow_up = tuple(a for a in checked.assessments if a.date > start_date)
+    follow_up = tuple(a for a in checked.assessments if a.date > start_date
+                      and (data_cutoff is None or a.date <= data_cutoff))
     evidence = derive_new_lesion_evidence(checked, follow_up, rules)
     engine = _TimepointEngine(checked, baseline, evidence, rules)
     timepoints = tuple(engine.derive(assessment) for assessment in follow_up)
