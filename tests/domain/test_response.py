@@ -121,3 +121,10 @@ def test_every_rule_value_describes_itself():
     assert "at least 21 days" in text and "at most one SD" in text
     assert "at least 42 days after the start date" in text
     assert "Response rates use the confirmed BOR." in text
+
+
+def test_rows_without_an_assessment_are_ignored():
+    rows = seq((56, "NO_ASSESSMENT"), (112, "SD"))
+    assert derive_best_overall_response(rows, START).bor == Response.SD
+    assert derive_best_overall_response(seq((56, "NO_ASSESSMENT")), START).bor == \
+        Response.NO_ASSESSMENT

@@ -194,7 +194,10 @@ def select_evaluable_responses(
     for row in responses:
         if not _inside_window(row.date, start_date, window, new_therapy_date, data_cutoff):
             continue
-        candidate = ResponseAtDate(row.date, Response(row.response), getattr(row, "visit", ""))
+        response = Response(row.response)
+        if response not in _SEVERITY:
+            continue  # NA and NO_ASSESSMENT describe no assessment; they carry no response
+        candidate = ResponseAtDate(row.date, response, getattr(row, "visit", ""))
         kept = worst.get(row.date)
         if kept is None or _is_worse(candidate, kept):
             worst[row.date] = candidate
