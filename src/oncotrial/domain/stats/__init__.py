@@ -6,8 +6,26 @@ from .cox import ChiSquareTest, CoxResult, estimate_cox
 from .km import KMCurve, KMResult, estimate_km
 from .km_summary import QuantileEstimate, RMSTEstimate, SurvivalAt
 from .logrank import LogrankResult, logrank_test
+from .proportions import (
+    BinomialTest,
+    ProportionDifference,
+    ProportionEstimate,
+    TwoByTwoTest,
+    binomial_test,
+    estimate_proportion,
+    estimate_proportion_difference,
+    fisher_test,
+)
 
 __all__ = [
+    "BinomialTest",
+    "ProportionDifference",
+    "ProportionEstimate",
+    "TwoByTwoTest",
+    "binomial_test",
+    "estimate_proportion",
+    "estimate_proportion_difference",
+    "fisher_test",
     "AalenJohansenCurve",
     "CumincCurve",
     "CumincResult",
