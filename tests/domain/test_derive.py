@@ -164,6 +164,8 @@ def test_it_follows_an_ablated_lesion_in_local_control(protocol):
     row = derive_subject_outcomes(protocol, options=CUTOFF, **records).subject(S)
     assert row.treated_lesions[0].ttlp.aval_days == 181  # spec L-01
     assert (row.local_control.is_event, row.local_control.date) == (True, date(2024, 7, 8))
+    # Trial B's local-control endpoint runs from randomisation (its `origin` parameter)
+    assert (row.local_control.start_date, row.local_control.aval_days) == (T0, 190)
 
 
 @pytest.mark.parametrize("change, words", [
@@ -234,3 +236,21 @@ def test_it_applies_the_unconfirmed_iupd_setting(protocol, counts, expected):
     row = derive_subject_outcomes(protocol, options=options, **records).subject(S)
     assert row.ibor == "iUPD"
     assert (row.ipfs.date, row.ipfs.aval_days, row.ipfs.rule_id) == expected
+
+
+def test_trial_rates_and_safety_summary(protocol):
+    from oncotrial.domain.derive import derive_trial_rates, derive_trial_safety_summary
+    records = r12_patient()
+    second = dict(one_target_patient({0: 60, 56: 30, 112: 30}), subjects=[
+        Subject("01-002", randomization_date=T0, enrolment_date=date(2023, 12, 15))])
+    for name in ("lesions", "assessments", "measurements", "doses"):
+        records[name] += [dataclasses.replace(row, subject_id="01-002") for row in second[name]]
+    records["subjects"] += second["subjects"]
+    records["adverse_events"] = [AdverseEvent("01-002", "1", "Diarrhea", day(20), 3)]
+    result = derive_subject_outcomes(protocol, options=CUTOFF, **records)
+    rates = derive_trial_rates(result)
+    assert (rates["ORR"].numerator, rates["ORR"].denominator) == (2, 2)  # PR (d56) and PR (d56)
+    summary = derive_trial_safety_summary(result)
+    assert (summary.grade_3_4.numerator, summary.n_safety) == (1, 2)
+    with pytest.raises(InvalidInput, match="subset"):
+        derive_trial_safety_summary(result, subset="fatal")

@@ -159,6 +159,7 @@ class _Rules:
     bor: BorRules
     missed_visit: ep.MissedVisitRule
     randomized: bool
+    local_control_from_start: bool = False
 
 
 def derive_missed_visit_rule(schedule: AssessmentSchedule) -> ep.MissedVisitRule:
@@ -194,7 +195,9 @@ def _resolve_rules(protocol: Protocol, options: DerivationOptions) -> _Rules:
     return _Rules(pfs=ep.pfs_definition(missed, **pfs_options), ipfs=ipfs,
                   dor=ep.dor_definition(missed, **pfs_options), os=ep.os_definition(),
                   bor=_bor_rules(protocol, options), missed_visit=missed,
-                  randomized=protocol.is_randomized)
+                  randomized=protocol.is_randomized,
+                  local_control_from_start=_endpoint_parameter(
+                      protocol, ("local_control",), "origin") in ("randomization", "enrolment"))
 
 
 def _bor_rules(protocol: Protocol, options: DerivationOptions) -> BorRules:
@@ -465,7 +468,8 @@ def _outcome(subject, tables, rules, options, start, death, nact, recist: Recist
     flags = ep.derive_response_flags(used_bor.value, measurable_disease=baseline.has_measurable_disease,
                                      received_therapy=received,
                                      include_non_measurable=options.include_non_measurable_in_dcr)
-    lesions, local = _local_control(sid, tables, recist, death, rules, options)
+    lesions, local = _local_control(sid, tables, recist, death, rules, options,
+                                    start if rules.local_control_from_start else None)
     worst = safety.derive_subject_safety(sid, teaes, missing_grade_imputation=options.missing_grade_imputation)
     related = safety.derive_subject_safety(sid, teaes, subset="related",
                                            missing_grade_imputation=options.missing_grade_imputation)
@@ -506,7 +510,9 @@ def _ipfs(irecist: IrecistResult, outcome: SubjectOutcome, death, nact, rules, o
     return ep.derive_time_to_event(data, rules.ipfs, options.data_cutoff)
 
 
-def _local_control(sid, tables, recist, death, rules, options):
+def _local_control(sid, tables, recist, death, rules, options, origin: date | None):
+    """Per lesion from its treatment (spec §3.7); per patient from the first local treatment, or
+    from the start date when the protocol's local-control endpoint says so (Trial B)."""
     if not tables.procedures:
         return (), None
     sizes = {item.lesion_id: float(item.size) for item in recist.baseline.lesions
@@ -515,8 +521,42 @@ def _local_control(sid, tables, recist, death, rules, options):
         sid, tables.procedures, tables.site_assessments, options.data_cutoff, death_date=death,
         missed_visit_rule=rules.missed_visit, sbrt_anchor=options.sbrt_anchor,
         pre_treatment_sizes=sizes)
-    first_local = min((p.date for p in tables.procedures), default=None)
+    first_local = origin or min((p.date for p in tables.procedures), default=None)
     return lesions, lc.derive_patient_local_control(lesions, options.data_cutoff, first_local)
+
+
+def derive_trial_rates(outcomes: DerivedOutcomes) -> dict[str, ep.RateEstimate]:
+    """ORR and DCR over the response population with Clopper–Pearson CIs (spec §1.13; cases E-02,
+    E-04). The BOR behind each flag is the confirmed one when the protocol requires confirmation.
+    The 12-month PFS *rate* is a Kaplan–Meier estimate (`stats.km`), not a rate of this kind."""
+    population = [s for s in outcomes.subjects if s.in_response_population]
+    if not population:
+        raise InvalidInput("no subject is in the response population", field="subjects",
+                           hint="ORR and DCR need treated subjects with measurable disease")
+    return {"ORR": ep.compute_binomial_rate(sum(s.responder for s in population), len(population)),
+            "DCR": ep.compute_binomial_rate(sum(s.disease_control for s in population),
+                                            len(population))}
+
+
+def derive_trial_safety_summary(
+    outcomes: DerivedOutcomes, subset: str = "all", missing_grade_imputation: int | None = None
+) -> safety.SafetySummary:
+    """The grade 3–4 TEAE rate and worst-grade tables over the safety set (every subject who
+    received any protocol therapy), for one subset of AEs (spec §4.4; cases A-01, A-02, A-07)."""
+    treated = [s.subject_id for s in outcomes.subjects if s.received_therapy]
+    if not treated:
+        raise InvalidInput("the safety set is empty: no subject received protocol therapy",
+                           field="subjects", hint="doses and planned procedures define it")
+    if subset not in safety.SUBSETS:
+        raise InvalidInput(f"AE subset {subset!r}", field="subset",
+                           hint=f"allowed: {', '.join(safety.SUBSETS)}")
+    by_subject: dict[str, list] = defaultdict(list)
+    for record in outcomes.adverse_events:
+        by_subject[record.subject_id].append(record)
+    rows = [safety.derive_subject_safety(sid, by_subject[sid], subset=subset,
+                                         missing_grade_imputation=missing_grade_imputation)
+            for sid in treated]
+    return safety.derive_safety_summary(rows, subset=subset)
 
 
 def _untreated(subject: Subject, teaes, problems) -> SubjectOutcome:
