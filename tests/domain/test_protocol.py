@@ -196,3 +196,36 @@ def test_a_loaded_protocol_cannot_be_changed_in_place():
     protocol = load_protocol(builtin_protocol_text("crlm-sbrt-sintilimab"))  # not the cached one
     with pytest.raises(TypeError):
         protocol.endpoints[0].parameters["origin"] = "enrolment"
+
+
+def missing_check(what: str):
+    return pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
+                             reason=f"protocol.py check_protocol does not refuse {what}")
+
+
+@missing_check("the same arm twice in the ratio (everyone would go to one arm)")
+def test_an_arm_may_appear_once_in_the_ratio():
+    data = trial_b()
+    data["randomization"]["ratio"] = [{"arm": "chemo", "weight": 1}, {"arm": "chemo", "weight": 1}]
+    assert "randomization.ratio" in load_error(data).field
+
+
+@missing_check("two regimens with the same id in one intervention (regimen_choices become ambiguous)")
+def test_regimen_ids_are_unique_within_an_intervention():
+    data = trial_b()
+    data["interventions"][1]["regimens"][1]["id"] = "xelox"
+    assert "interventions[1].regimens" in load_error(data).field
+
+
+@missing_check("registry.allocation 'randomized' with randomization.method 'none'")
+def test_a_randomized_registry_entry_needs_a_randomization_method():
+    data = trial_b()
+    data["randomization"] = {"method": "none"}
+    assert load_error(data).field in ("randomization.method", "registry.allocation")
+
+
+@missing_check("a minimization probability outside 0..1")
+def test_the_minimization_probability_is_a_probability():
+    data = trial_b()
+    data["randomization"]["minimization_probability"] = 1.5
+    assert load_error(data).field == "randomization.minimization_probability"

@@ -213,6 +213,14 @@ def test_the_draft_yaml_lists_every_unfilled_field_in_its_header(draft_b):
     assert yaml.safe_load(text) == draft_b.data
 
 
+def test_a_registry_value_with_a_newline_stays_in_the_comment():
+    draft = import_registry_record(study(armsInterventionsModule={"interventions": [
+        {"type": "DRUG", "name": "Drug\nX"}]}))
+    text = render_draft_yaml(draft)
+    assert yaml.safe_load(text) == draft.data
+    assert "interventions.drug-x.regimens" in dict(check_draft(text, yaml.safe_load(text)))
+
+
 def test_check_draft_names_every_field_still_missing(draft_b):
     text = render_draft_yaml(draft_b)
     problems = dict(check_draft(text, yaml.safe_load(text)))

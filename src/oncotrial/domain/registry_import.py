@@ -729,8 +729,9 @@ def render_draft_yaml(draft: ImportedDraft) -> str:
              "# Complete every field listed below, then run `oncotrial protocols validate FILE`:",
              "# it names each field that is still missing. A draft does not load until it is complete.",
              "#"]
-    lines += [f"# unfilled: {u.path} | {u.reason}" for u in draft.unfilled]
-    lines += [f"# note: {note}" for note in draft.notes]
+    # one line each: a newline inside a registry value would end the comment
+    lines += [f"# unfilled: {u.path} | {' '.join(u.reason.split())}" for u in draft.unfilled]
+    lines += [f"# note: {' '.join(note.split())}" for note in draft.notes]
     body = yaml.safe_dump(dict(draft.data), sort_keys=False, allow_unicode=True, width=100)
     return "\n".join(lines) + "\n" + body
 
