@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from oncotrial.domain.irecist import IrecistRules, IResponse, derive_irecist_responses
 from oncotrial.domain.lesions import (
     Assessment,
@@ -118,3 +121,27 @@ def test_clinical_stability_is_carried_not_judged():
                                       START)
     assert result.timepoints[0].clinically_stable is True
     assert "iCPD" in IrecistRules().description
+
+
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 80), st.integers(0, 40),
+                          st.sampled_from([P, UP, "absent", "not_evaluated"]),
+                          st.lists(st.sampled_from(["X1", "X2", "X3"]), max_size=2, unique=True)),
+                min_size=1, max_size=6),
+       st.randoms(use_true_random=False))
+def test_irecist_ignores_row_order_and_never_dates_ipfs_before_recist_progression(visits, random):
+    rows = subject([(28 * (i + 1), a, b, nt, [(x, 12) for x in new])
+                    for i, (a, b, nt, new) in enumerate(visits)])
+    result = derive_irecist_responses(rows, START)
+
+    def mix(table):
+        table = list(table)
+        random.shuffle(table)
+        return tuple(table)
+
+    shuffled = TumourRecords(S, mix(rows.lesions), mix(rows.assessments), mix(rows.measurements),
+                             mix(rows.non_target_statuses), mix(rows.new_lesions))
+    assert derive_irecist_responses(shuffled, START) == result
+    if result.progression_date is not None:
+        assert result.recist.progression_date is not None
+        assert result.progression_date >= result.recist.progression_date
