@@ -145,7 +145,7 @@ def compute_prescribed_dose(
         drug=drug_dose.drug, basis=drug_dose.basis, protocol_dose=float(drug_dose.dose),
         protocol_unit=drug_dose.unit, unit=unit, full_dose=round(full, decimals),
         reduction_percent=reduction, dose=dose,
-        bsa_m2=None if bsa is None else round(bsa, 4),
+        bsa_m2=None if bsa is None else round(bsa, 3),
         weight_kg=weight if weight is not None else (None if weight_kg is None else float(weight_kg)),
         description=f"{how} = {dose:g} {unit}",
     )

@@ -60,22 +60,24 @@ def find_record(form: str, record_id, subject=None):
 
 def snapshot(form: str, record) -> dict:
     """Every field of a record as JSON-native values (lesion rows included for assessments)."""
-    data = {name: to_audit_value(getattr(record, name)) for name in FORMS[form].field_names}
+    data = {name: plain_value(getattr(record, name)) for name in FORMS[form].field_names}
     if form == "tumour_assessment":
         data["lesions"] = [lesion_snapshot(row) for row in record.lesions.order_by("lesion_id")]
-    for name, value in data.items():
-        if isinstance(value, Decimal):
-            data[name] = str(value.normalize())
     return data
+
+
+def plain_value(value):
+    """A JSON-native value that is the same before and after a database round trip (261.6 and
+    261.60 are one number), so hashes of saved and re-read records agree."""
+    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        return format(Decimal(str(value)).normalize(), "f")
+    return to_audit_value(value)
 
 
 def lesion_snapshot(row) -> dict:
     from oncotrial.web.ecrf.specs import LESION_FIELDS
 
-    values = {f.name: to_audit_value(getattr(row, f.name)) for f in LESION_FIELDS}
-    if row.size_mm is not None:
-        values["size_mm"] = str(Decimal(row.size_mm).normalize())
-    return values
+    return {f.name: plain_value(getattr(row, f.name)) for f in LESION_FIELDS}
 
 
 def compute_data_hash(data) -> str:

@@ -160,3 +160,13 @@ def query_row(query: m.Query, moment=None) -> dict:
         "assigned_to": query.assigned_to.username if query.assigned_to else "",
         "answer": query.answer, "close_note": query.close_note,
     }
+
+
+def find_query(user, study, query_id) -> m.Query:
+    from oncotrial.errors import NotFound
+
+    query = m.Query.objects.filter(pk=query_id, subject__study=study).select_related(
+        "subject", "subject__site", "subject__study").first()
+    if query is None or not visible_sites(user, study).filter(pk=query.subject.site_id).exists():
+        raise NotFound(f"query {query_id} does not exist or is not visible to you", field="query")
+    return query

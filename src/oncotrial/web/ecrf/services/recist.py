@@ -32,6 +32,7 @@ from oncotrial.domain.recist import RecistResult, derive_timepoint_responses
 from oncotrial.errors import InvalidInput
 from oncotrial.web.ecrf import models as m
 from oncotrial.web.ecrf.services import context as ctx
+from oncotrial.web.ecrf.services.calendar_link import record_calendar_event
 from oncotrial.web.ecrf.services.common import (
     check_not_locked,
     find_record,
@@ -47,6 +48,7 @@ from oncotrial.web.ecrf.specs import FORMS, LESION_FIELDS, FormSpec, parse_form
 from oncotrial.web.services.audit import changes_from, record_audit
 
 FORM = "tumour_assessment"
+ROW_CONTENT = ("lesion_id", "organ", "location", "size_mm", "result", "non_target_state", "certainty")
 SELECTION_FLAGS = ("TARGET_SELECTION_VIOLATION", "TREATED_LESION_AS_TARGET", "NODE_SA_MISSING")
 LESION_SPEC = FormSpec("lesion", "Lesion", "LesionRecord", LESION_FIELDS)
 
@@ -74,6 +76,8 @@ def save_tumour_assessment(user, subject, header: dict, lesions: list[dict], *, 
                  subject=subject, changes=changes_from(old, snapshot(FORM, record)), reason=reason)
     drop_changed_verifications(subject, FORM, record, how=how)
     sync_check_queries(subject, FORM, record, failures, how=how)
+    if not old:
+        record_calendar_event(user, subject, FORM, record, how=how)
     return record
 
 
@@ -82,8 +86,8 @@ def _parse_lesions(subject, header: dict, raw_rows: list[dict]) -> list[dict]:
     context = {"baseline_lesion_ids": None if is_baseline else ctx.baseline_lesion_ids(subject)}
     rows, errors = [], []
     for index, raw in enumerate(raw_rows):
-        if not any(str(v).strip() for v in raw.values() if v is not None):
-            continue  # an empty row of the form
+        if not any(str(raw.get(name) or "").strip() for name in ROW_CONTENT):
+            continue  # an empty row of the form (kind / axis defaults alone are not content)
         prefix = f"lesions[{index}]."
         try:
             row = parse_form(LESION_SPEC, raw)

@@ -10,6 +10,7 @@ from django.db import transaction
 from oncotrial.domain.edit_checks import CheckFailure, run_edit_checks
 from oncotrial.errors import InvalidInput
 from oncotrial.web.ecrf.services import context as ctx
+from oncotrial.web.ecrf.services.calendar_link import record_calendar_event
 from oncotrial.web.ecrf.services.common import (
     FORM_MODELS,
     check_not_locked,
@@ -66,6 +67,8 @@ def save_record(user, subject, form: str, raw: dict, *, record_id=None, reason: 
                  subject=subject, changes=changes_from(old, snapshot(form, record)), reason=reason)
     drop_changed_verifications(subject, form, record, how=how)
     sync_check_queries(subject, form, record, failures, how=how)
+    if not old:
+        record_calendar_event(user, subject, form, record, how=how)
     return record
 
 
@@ -75,6 +78,9 @@ def _write(model, subject, user, record, values: dict):
         record = model(subject=subject, protocol_version=subject.study.current_version(),
                        created_by=user, created_at=moment, revision=0)
     for name, value in values.items():
+        field = model._meta.get_field(name)
+        if value is None and not field.null:  # blank text is "", an unanswered flag is False
+            value = field.get_default()
         setattr(record, name, value)
     record.revision += 1
     record.updated_by, record.updated_at = user, moment
@@ -100,7 +106,7 @@ def _dose_extras(subject, values: dict) -> dict:
     percent = (Decimal(str(round(100 * float(given) / prescribed.dose, 1)))
                if given is not None and prescribed.dose else None)
     return {
-        "bsa_m2": None if prescribed.bsa_m2 is None else Decimal(str(round(prescribed.bsa_m2, 3))),
+        "bsa_m2": None if prescribed.bsa_m2 is None else Decimal(str(prescribed.bsa_m2)),
         "prescribed_dose": Decimal(str(prescribed.dose)),
         "percent_of_planned": percent,
         "_context": {"prescribed_dose": prescribed.dose},

@@ -1,0 +1,258 @@
+"""The eCRF REST API: a JSON twin of every eCRF page, mounted on the core API under ``/api/studies``.
+
+Every form has create / read / correct endpoints generated from its declaration in ``specs.py``;
+field values are taken as given and parsed by the same services as the pages, so a bad value gets
+the same message and the platform's one error shape. Corrections need ``reason_for_change``.
+"""
+
+
+from typing import Any
+
+from ninja import Field, Router, Schema
+from pydantic import create_model
+
+from oncotrial.web.api import api
+from oncotrial.web.ecrf import models as m
+from oncotrial.web.ecrf.services import locks, queries, recist, records, sdv, signatures, summaries
+from oncotrial.web.ecrf.services.common import find_record, now, require_subject_reader, snapshot
+from oncotrial.web.ecrf.specs import FORMS, LESION_FIELDS
+from oncotrial.web.services.queries import find_visible_study
+from oncotrial.web.services.subjects import find_subject
+
+router = Router(tags=["ecrf"])
+SUBJECT = "/{code}/subjects/{identifier}/ecrf"
+
+
+def _subject(request, code, identifier):
+    study = find_visible_study(request.user, code)
+    subject = find_subject(request.user, study, identifier)
+    require_subject_reader(request.user, subject)
+    return subject
+
+
+def _schema(name: str, fields, extra: dict | None = None):
+    """An input schema whose fields accept any JSON value: the service parses them, so a wrong type
+    gets the eCRF's own per-field message rather than a generic validation error."""
+    definitions = {f.name: (Any, Field(None, description=f"{f.label} ({f.kind}"
+                                       + (f": {', '.join(f.choices)})" if f.choices else ")")))
+                   for f in fields}
+    definitions["reason_for_change"] = (str, Field("", description="required to correct saved data"))
+    definitions.update(extra or {})
+    return create_model(name, __base__=Schema, **definitions)
+
+
+def record_out(form: str, record) -> dict:
+    data = {"id": record.pk, "form": form, "revision": record.revision,
+            "protocol_version": record.protocol_version.version, **snapshot(form, record),
+            "sdv": sdv.verification_status(form, record)}
+    if form == "dose_administration":
+        data.update(bsa_m2=_str(record.bsa_m2), prescribed_dose=_str(record.prescribed_dose),
+                    percent_of_planned=_str(record.percent_of_planned))
+    if form == "adverse_event":
+        data.update(soc=record.soc, ctcae_version=record.ctcae_version,
+                    sae_clock=summaries.sae_clock(record, now()))
+    return data
+
+
+def _str(value):
+    return None if value is None else str(value)
+
+
+LesionIn = _schema("LesionIn", LESION_FIELDS)
+AssessmentIn = _schema("AssessmentIn", FORMS["tumour_assessment"].fields,
+                       {"lesions": (list[LesionIn], Field(default_factory=list))})
+
+
+@router.get(SUBJECT, operation_id="ecrf_subject_timeline", summary="Subject eCRF timeline")
+def subject_timeline(request, code: str, identifier: str):
+    return summaries.subject_timeline(request.user, _subject(request, code, identifier), now())
+
+
+@router.get(SUBJECT + "/tumour_assessment", operation_id="ecrf_list_tumour_assessment",
+            summary="Tumour assessments with live RECIST")
+def list_assessments(request, code: str, identifier: str):
+    return recist.assessment_rows(request.user, _subject(request, code, identifier))
+
+
+@router.post(SUBJECT + "/tumour_assessment", operation_id="ecrf_create_tumour_assessment")
+def create_assessment(request, code: str, identifier: str, payload: AssessmentIn):
+    return _save_assessment(request, code, identifier, payload, None)
+
+
+@router.put(SUBJECT + "/tumour_assessment/{record_id}", operation_id="ecrf_update_tumour_assessment")
+def update_assessment(request, code: str, identifier: str, record_id: int, payload: AssessmentIn):
+    return _save_assessment(request, code, identifier, payload, record_id)
+
+
+@router.get(SUBJECT + "/tumour_assessment/{record_id}", operation_id="ecrf_get_tumour_assessment")
+def get_assessment(request, code: str, identifier: str, record_id: int):
+    subject = _subject(request, code, identifier)
+    return record_out("tumour_assessment", find_record("tumour_assessment", record_id, subject))
+
+
+def _save_assessment(request, code, identifier, payload, record_id):
+    subject = _subject(request, code, identifier)
+    data = payload.dict()
+    lesions = [dict(row) for row in data.pop("lesions")]
+    reason = data.pop("reason_for_change")
+    record = recist.save_tumour_assessment(request.user, subject, data, lesions, record_id=record_id,
+                                           reason=reason, how="api")
+    return record_out("tumour_assessment", record)
+
+
+def _register_form(form: str) -> None:
+    """create / read / correct endpoints for one simple form."""
+    schema = _schema(f"{FORMS[form].model}In", FORMS[form].fields)
+    path = SUBJECT + f"/{form}"
+
+    def create(request, code: str, identifier: str, payload: schema):
+        data = payload.dict()
+        reason = data.pop("reason_for_change")
+        subject = _subject(request, code, identifier)
+        record = records.save_record(request.user, subject, form, data, reason=reason, how="api")
+        return record_out(form, record)
+
+    def update(request, code: str, identifier: str, record_id: int, payload: schema):
+        data = payload.dict()
+        reason = data.pop("reason_for_change")
+        subject = _subject(request, code, identifier)
+        record = records.save_record(request.user, subject, form, data, record_id=record_id,
+                                     reason=reason, how="api")
+        return record_out(form, record)
+
+    def read(request, code: str, identifier: str, record_id: int):
+        return record_out(form, find_record(form, record_id, _subject(request, code, identifier)))
+
+    def listing(request, code: str, identifier: str):
+        subject = _subject(request, code, identifier)
+        return [record_out(form, r) for r in records.FORM_MODELS[form].objects.filter(subject=subject)]
+
+    label = FORMS[form].label
+    router.add_api_operation(path, ["POST"], create, operation_id=f"ecrf_create_{form}", summary=f"Enter {label}")
+    router.add_api_operation(path, ["GET"], listing, operation_id=f"ecrf_list_{form}", summary=f"List {label}")
+    router.add_api_operation(path + "/{record_id}", ["PUT"], update, operation_id=f"ecrf_update_{form}",
+                             summary=f"Correct {label}")
+    router.add_api_operation(path + "/{record_id}", ["GET"], read, operation_id=f"ecrf_get_{form}",
+                             summary=f"Read {label}")
+
+
+for _form in records.SIMPLE_FORMS:
+    _register_form(_form)
+
+
+class QueryIn(Schema):
+    form: str
+    record_id: int
+    text: str
+    field: str = ""
+
+
+class QueryActionIn(Schema):
+    answer: str = ""
+    note: str = ""
+
+
+class VerifyIn(Schema):
+    form: str
+    record_id: int
+    field: str = ""
+
+
+class SignIn(Schema):
+    scope: str = "casebook"
+    visit: str = ""
+    password: str
+    meaning: str = ""
+
+
+class LockIn(Schema):
+    level: str
+    visit: str = ""
+    form: str = ""
+    record_id: int | None = None
+
+
+class UnlockIn(Schema):
+    reason: str
+
+
+@router.get("/{code}/ecrf/queries", operation_id="ecrf_list_queries", summary="Per-site query list")
+def list_queries(request, code: str, status: str = ""):
+    return queries.list_queries(request.user, find_visible_study(request.user, code), status=status)
+
+
+@router.post(SUBJECT + "/queries", operation_id="ecrf_open_query")
+def open_query(request, code: str, identifier: str, payload: QueryIn):
+    query = queries.open_query(request.user, _subject(request, code, identifier), form=payload.form,
+                               record_id=payload.record_id, field=payload.field, text=payload.text, how="api")
+    return queries.query_row(query)
+
+
+@router.post("/{code}/ecrf/queries/{query_id}/{action}", operation_id="ecrf_query_action",
+             summary="answer, resolve or close a query")
+def query_action(request, code: str, query_id: int, action: str, payload: QueryActionIn):
+    query = queries.find_query(request.user, find_visible_study(request.user, code), query_id)
+    actions = {"answer": lambda: queries.answer_query(request.user, query, answer=payload.answer, how="api"),
+               "resolve": lambda: queries.resolve_query(request.user, query, how="api"),
+               "close": lambda: queries.close_query(request.user, query, note=payload.note, how="api")}
+    if action not in actions:
+        from oncotrial.errors import InvalidInput
+
+        raise InvalidInput(f"query action {action!r} is not one of {', '.join(actions)}", field="action")
+    return queries.query_row(actions[action]())
+
+
+@router.post(SUBJECT + "/verifications", operation_id="ecrf_verify_source")
+def verify_source(request, code: str, identifier: str, payload: VerifyIn):
+    subject = _subject(request, code, identifier)
+    sdv.verify_source(request.user, subject, form=payload.form, record_id=payload.record_id,
+                      field=payload.field, how="api")
+    return sdv.verification_status(payload.form, find_record(payload.form, payload.record_id, subject))
+
+
+@router.get(SUBJECT + "/signatures", operation_id="ecrf_list_signatures")
+def list_signatures(request, code: str, identifier: str):
+    return signatures.list_signatures(request.user, _subject(request, code, identifier))
+
+
+@router.post(SUBJECT + "/signatures", operation_id="ecrf_sign")
+def sign(request, code: str, identifier: str, payload: SignIn):
+    signature = signatures.sign(request.user, _subject(request, code, identifier), scope=payload.scope,
+                                visit=payload.visit, password=payload.password, meaning=payload.meaning,
+                                how="api")
+    return signatures.signature_row(signature)
+
+
+@router.post(SUBJECT + "/locks", operation_id="ecrf_lock_subject_data")
+def lock_subject_data(request, code: str, identifier: str, payload: LockIn):
+    subject = _subject(request, code, identifier)
+    item = locks.lock(request.user, subject.study, level=payload.level, subject=subject, visit=payload.visit,
+                      form=payload.form, record_id=payload.record_id, how="api")
+    return locks.lock_row(item)
+
+
+@router.post("/{code}/ecrf/locks", operation_id="ecrf_lock_study")
+def lock_study(request, code: str):
+    item = locks.lock(request.user, find_visible_study(request.user, code), level="study", how="api")
+    return locks.lock_row(item)
+
+
+@router.post("/{code}/ecrf/locks/{lock_id}/unlock", operation_id="ecrf_unlock")
+def unlock(request, code: str, lock_id: int, payload: UnlockIn):
+    find_visible_study(request.user, code)
+    return locks.lock_row(locks.unlock(request.user, locks.find_lock(lock_id), reason=payload.reason, how="api"))
+
+
+@router.get("/{code}/ecrf/safety", operation_id="ecrf_safety_summary")
+def safety_summary(request, code: str):
+    return summaries.safety_summary(request.user, find_visible_study(request.user, code))
+
+
+@router.get("/{code}/ecrf/ctcae-terms", operation_id="ecrf_ctcae_terms", summary="CTCAE terms by SOC")
+def ctcae_terms(request, code: str, version: str = "5.0"):
+    find_visible_study(request.user, code)
+    return [{"term": t.term, "soc": t.soc, "grades": t.grades, "protocol_defined": t.protocol_defined}
+            for t in m.CtcaeTerm.objects.filter(version=version)]
+
+
+api.add_router("/studies", router)

@@ -1,0 +1,87 @@
+"""Electronic signatures (21 CFR 11.50 manifestation, 11.70 linking, 11.200 components).
+
+The investigator re-enters the password; the signature stores the printed name, the UTC time and
+the meaning, and the SHA-256 of a canonical snapshot of everything signed (the subject, the scope
+and every record in it). It is valid only while the same data still hash to it, so any correction
+invalidates it on the next read, and it cannot be moved to another subject or visit.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from oncotrial.errors import InvalidInput, PermissionDenied
+from oncotrial.web.ecrf import models as m
+from oncotrial.web.ecrf.services.common import (
+    FORM_MODELS,
+    SIGNERS,
+    compute_data_hash,
+    now,
+    require_any,
+    require_subject_reader,
+    snapshot,
+)
+from oncotrial.web.services.audit import record_audit
+
+SCOPES = ("visit", "casebook")
+MEANINGS = {
+    "visit": "Investigator review and approval of the data of this visit",
+    "casebook": "Investigator review and approval of this subject's casebook",
+}
+
+
+def signed_data(subject, scope: str, visit: str = "") -> dict:
+    """The canonical snapshot a signature covers."""
+    data = {"subject": subject.identifier, "study": subject.study.code, "scope": scope, "visit": visit}
+    if scope == "visit":
+        data["records"] = [snapshot("tumour_assessment", a) for a in
+                           m.TumourAssessment.objects.filter(subject=subject, visit=visit).order_by("id")]
+    else:
+        data["records"] = {form: [{"id": r.pk, **snapshot(form, r)} for r in
+                                  model.objects.filter(subject=subject).order_by("id")]
+                           for form, model in FORM_MODELS.items()}
+    return data
+
+
+@transaction.atomic
+def sign(user, subject, *, scope: str, password: str, visit: str = "", meaning: str = "",
+         how: str = "page") -> m.Signature:
+    membership = require_any(user, subject, SIGNERS, "sign")
+    if scope not in SCOPES:
+        raise InvalidInput(f"scope {scope!r} is not one of {', '.join(SCOPES)}", field="scope")
+    if scope == "visit" and not m.TumourAssessment.objects.filter(subject=subject, visit=visit).exists():
+        raise InvalidInput(f"visit {visit!r} has no data for subject {subject.identifier}", field="visit")
+    if not password or not user.check_password(password):
+        raise PermissionDenied("the password does not match; the signature was not applied",
+                               field="password", hint="Re-enter your own login password to sign.")
+    signature = m.Signature.objects.create(
+        subject=subject, scope=scope, visit=visit if scope == "visit" else "",
+        meaning=meaning.strip() or MEANINGS[scope],
+        printed_name=user.get_full_name() or user.username, signed_by=user, signed_at=now(),
+        data_hash=compute_data_hash(signed_data(subject, scope, visit)),
+        protocol_version=subject.study.current_version())
+    record_audit(user=user, role=membership.role, action="signature", how=how, entity="signature",
+                 entity_id=signature.pk, study=subject.study, site=subject.site, subject=subject,
+                 changes=[{"field": "meaning", "old": None, "new": signature.meaning},
+                          {"field": "data_hash", "old": None, "new": signature.data_hash}])
+    return signature
+
+
+def is_valid(signature: m.Signature) -> bool:
+    current = compute_data_hash(signed_data(signature.subject, signature.scope, signature.visit))
+    return current == signature.data_hash
+
+
+def list_signatures(user, subject) -> list[dict]:
+    require_subject_reader(user, subject)
+    return [signature_row(s) for s in m.Signature.objects.filter(subject=subject).select_related(
+        "signed_by", "subject", "subject__study")]
+
+
+def signature_row(signature: m.Signature) -> dict:
+    valid = is_valid(signature)
+    return {"id": signature.pk, "scope": signature.scope, "visit": signature.visit,
+            "printed_name": signature.printed_name, "username": signature.signed_by.username,
+            "signed_at": signature.signed_at.isoformat(), "meaning": signature.meaning,
+            "data_hash": signature.data_hash, "valid": valid,
+            "status": "valid" if valid else "invalid: the signed data have changed since signing"}

@@ -1,0 +1,149 @@
+"""Reads for the subject timeline (everything on one screen, with a spider plot of percent change)
+and the safety summary (worst grade per subject and term, grade 3–4 rate). Nothing here writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+from oncotrial.domain.records import AdverseEvent as DomainAE
+from oncotrial.domain.safety import derive_safety_summary, derive_subject_safety, derive_teae_flags
+from oncotrial.web.ecrf import models as m
+from oncotrial.web.ecrf.services.common import require_subject_reader
+from oncotrial.web.ecrf.services.queries import list_queries
+from oncotrial.web.ecrf.services.recist import assessment_rows
+from oncotrial.web.ecrf.services.signatures import list_signatures
+from oncotrial.web.models import Subject
+from oncotrial.web.services.permissions import visible_sites
+
+SAE_REPORTING_HOURS = 24
+
+
+def sae_clock(ae: m.AdverseEvent, moment: dt.datetime) -> dict | None:
+    """The expedited-reporting clock of an SAE: due 24 h after the site became aware (ICH E2A;
+    the protocol may set another deadline), with hours left (negative when overdue)."""
+    if not ae.serious:
+        return None
+    aware = ae.awareness_date or ae.start_date
+    due = dt.datetime.combine(aware, dt.time(0, 0), tzinfo=dt.UTC) + dt.timedelta(hours=SAE_REPORTING_HOURS)
+    hours_left = round((due - moment).total_seconds() / 3600, 1)
+    return {"aware_on": aware.isoformat(), "due": due.isoformat(), "hours_left": hours_left,
+            "overdue": hours_left < 0}
+
+
+def subject_timeline(user, subject, moment: dt.datetime) -> dict:
+    """Doses, procedures, assessments with responses, AEs, outcomes, queries and signatures of one
+    subject in date order, and the series for the spider plot."""
+    require_subject_reader(user, subject)
+    assessments = assessment_rows(user, subject)
+    items = [_item(a["date"], "assessment", f"{a['visit']}: {a['computed_response'] or '—'}"
+                   f" (investigator {a['investigator_response'] or '—'})"
+                   + (" ⚠ discrepancy" if a["discrepancy"] else ""), a["id"]) for a in assessments]
+    for dose in m.DoseAdministration.objects.filter(subject=subject):
+        amount = f"{dose.dose} {dose.unit}" if dose.dose is not None else ""
+        share = f", {dose.percent_of_planned}% of planned" if dose.percent_of_planned is not None else ""
+        items.append(_item(dose.date, "dose", f"{dose.drug} {amount} {dose.action}{share}", dose.pk))
+    for therapy in m.LocalTherapy.objects.filter(subject=subject):
+        items.append(_item(therapy.date, "local_therapy",
+                           f"{therapy.kind} of {', '.join(therapy.lesion_ids)}", therapy.pk))
+    for ae in m.AdverseEvent.objects.filter(subject=subject):
+        clock = sae_clock(ae, moment)
+        detail = f"{ae.term} grade {ae.grade}" + (" SAE" if ae.serious else "")
+        items.append({**_item(ae.start_date, "adverse_event", detail, ae.pk), "sae_clock": clock})
+    for status in m.SubjectStatusChange.objects.filter(subject=subject):
+        items.append(_item(status.date, "subject_status", f"{status.status}: {status.reason}", status.pk))
+    for death in m.Death.objects.filter(subject=subject):
+        items.append(_item(death.date, "death", death.cause or "death", death.pk))
+    items.sort(key=lambda item: (item["date"], item["kind"]))
+    series = [(a["date"], a["percent_change_from_baseline"]) for a in assessments
+              if a["percent_change_from_baseline"] is not None or a["is_baseline"]]
+    return {"subject": subject.identifier, "items": items, "assessments": assessments,
+            "queries": list_queries(user, subject.study, subject=subject),
+            "signatures": list_signatures(user, subject), "spider": _spider_points(series)}
+
+
+def _item(day, kind: str, detail: str, record_id) -> dict:
+    return {"date": day if isinstance(day, str) else day.isoformat(), "kind": kind,
+            "detail": detail, "record_id": record_id}
+
+
+def _spider_points(series) -> list[dict]:
+    if not series:
+        return []
+    start = dt.date.fromisoformat(series[0][0])
+    return [{"day": (dt.date.fromisoformat(day) - start).days, "percent": pct or 0.0}
+            for day, pct in series]
+
+
+def render_spider_svg(lines: dict[str, list[dict]], width: int = 480, height: int = 240) -> str:
+    """An inline SVG spider plot: % change of the target sum from baseline against days, one line
+    per subject, with the +20 % and −30 % RECIST reference lines."""
+    points = [p for line in lines.values() for p in line]
+    max_day = max([p["day"] for p in points] + [1])
+    low = min([p["percent"] for p in points] + [-40.0])
+    high = max([p["percent"] for p in points] + [40.0])
+
+    def x(day):
+        return 40 + (width - 50) * day / max_day
+
+    def y(pct):
+        return 10 + (height - 30) * (high - pct) / (high - low)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="spider" width="{width}" height="{height}" '
+             f'role="img" aria-label="Spider plot of percent change from baseline">']
+    for pct, label in ((20, "+20%"), (0, "0"), (-30, "−30%")):
+        parts.append(f'<line x1="40" x2="{width - 10}" y1="{y(pct):.1f}" y2="{y(pct):.1f}" '
+                     f'stroke="#999" stroke-dasharray="{"0" if pct == 0 else "4 3"}"/>'
+                     f'<text x="2" y="{y(pct) + 4:.1f}" font-size="10">{label}</text>')
+    for name, line in lines.items():
+        coords = " ".join(f"{x(p['day']):.1f},{y(p['percent']):.1f}" for p in line)
+        parts.append(f'<polyline fill="none" stroke="#1f5fa8" stroke-width="2" points="{coords}">'
+                     f'<title>{escape(name)}</title></polyline>')
+        parts += [f'<circle cx="{x(p["day"]):.1f}" cy="{y(p["percent"]):.1f}" r="3" fill="#1f5fa8"/>'
+                  for p in line]
+    parts.append(f'<text x="{width - 60}" y="{height - 4}" font-size="10">days</text></svg>')
+    return "".join(parts)
+
+
+def safety_summary(user, study) -> dict:
+    """Worst TEAE grade per subject and term and the grade 3–4 rate over the safety set (subjects
+    with any dose or local therapy), by the domain safety engine (spec endpoints.md §4.4)."""
+    subjects = Subject.objects.filter(study=study, site__in=visible_sites(user, study)).order_by("identifier")
+    per_subject, rows = [], []
+    for subject in subjects:
+        first, last = _treatment_span(subject)
+        if first is None:
+            continue
+        events = [_domain_ae(subject, ae) for ae in m.AdverseEvent.objects.filter(subject=subject)]
+        teae = derive_teae_flags(events, first, last)
+        safety = derive_subject_safety(subject.identifier, teae)
+        per_subject.append(safety)
+        rows += [{"subject": subject.identifier, "site": subject.site.code, "term": term,
+                  "worst_grade": grade} for term, grade in sorted(safety.worst_grade_by_term.items())]
+    summary = derive_safety_summary(per_subject)
+    return {"n_safety": summary.n_safety, "definition": summary.definition, "rows": rows,
+            "grade_3_4": _rate(summary.grade_3_4), "grade_3_plus": _rate(summary.grade_3_plus),
+            "grade_5": _rate(summary.grade_5), "worst_grade_counts": dict(summary.worst_grade_counts)}
+
+
+def _treatment_span(subject):
+    dates = list(m.DoseAdministration.objects.filter(subject=subject, action__in=(
+        "given", "delayed", "reduced")).values_list("date", flat=True))
+    dates += list(m.LocalTherapy.objects.filter(subject=subject).values_list("date", flat=True))
+    return (min(dates), max(dates)) if dates else (None, None)
+
+
+def _domain_ae(subject, ae: m.AdverseEvent) -> DomainAE:
+    attributions = {"anti-PD-1": ae.attribution_anti_pd1 or None,
+                    "chemotherapy": ae.attribution_chemotherapy or None,
+                    "procedure": ae.attribution_procedure or None}
+    return DomainAE(subject.identifier, str(ae.pk), ae.term, ae.start_date, ae.grade, soc=ae.soc,
+                    end_date=ae.end_date, attributions=attributions, serious=ae.serious,
+                    immune_related=ae.immune_related)
+
+
+def _rate(rate) -> dict:
+    return {"numerator": rate.numerator, "denominator": rate.denominator,
+            "percent": round(100 * rate.rate, 1) if rate.denominator else None,
+            "ci_lower": round(100 * rate.ci_lower, 1) if rate.denominator else None,
+            "ci_upper": round(100 * rate.ci_upper, 1) if rate.denominator else None}

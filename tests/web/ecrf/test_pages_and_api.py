@@ -1,0 +1,91 @@
+"""eCRF pages and their API twins through the Django test client."""
+
+import datetime as dt
+
+from django.test import Client
+from tests.web.ecrf.conftest import BASELINE, enter_baseline, enter_follow_up
+
+from oncotrial.web.ecrf import models as m
+
+API = "/api/studies/{code}/subjects/{sid}/ecrf"
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_it_shows_the_live_recist_table_on_the_subject_page(cast, subject_a):
+    enter_baseline(cast.coordinator_a, subject_a, sizes=(30, 20))
+    enter_follow_up(cast.coordinator_a, subject_a, "W8", dt.date(2025, 4, 2), (15, 10), "SD")
+    page = client_for(cast.investigator_a).get(
+        f"/studies/{cast.study.code}/subjects/{subject_a.identifier}/ecrf/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="recist-W8" class="discrepancy"' in html and "<strong>PR</strong>" in html
+    assert "<svg" in html and "polyline" in html
+
+
+def test_it_saves_an_assessment_from_the_page_form(cast, subject_a):
+    url = f"/studies/{cast.study.code}/subjects/{subject_a.identifier}/ecrf/assessments/new/"
+    client = client_for(cast.coordinator_a)
+    assert client.get(url).status_code == 200
+    post = {"visit": "BL", "date": BASELINE.isoformat(), "method": "CT", "is_baseline": "true",
+            "lesion-0-lesion_id": "T1", "lesion-0-kind": "target", "lesion-0-organ": "liver",
+            "lesion-0-axis": "long", "lesion-0-size_mm": "31", "lesion-1-lesion_id": "",
+            "lesion-1-kind": "target"}
+    response = client.post(url, post)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert m.LesionRecord.objects.get().size_mm == 31
+
+
+def test_it_answers_a_bad_page_value_with_the_message_and_saves_nothing(cast, subject_a):
+    url = f"/studies/{cast.study.code}/subjects/{subject_a.identifier}/ecrf/forms/adverse_event/new/"
+    response = client_for(cast.coordinator_a).post(url, {"term": "Nausea", "grade": "three",
+                                                         "start_date": "2025-03-01"})
+    assert response.status_code == 400
+    assert "Grade: must be a number, not &#x27;three&#x27;" in response.content.decode()
+    assert not m.AdverseEvent.objects.exists()
+
+
+def test_it_enters_and_reads_a_dose_through_the_api_with_bsa(cast, subject_a):
+    client = client_for(cast.coordinator_a)
+    url = API.format(code=cast.study.code, sid=subject_a.identifier) + "/dose_administration"
+    body = {"drug": "oxaliplatin", "date": "2025-02-10", "action": "given", "dose": "261.6",
+            "unit": "mg", "height_cm": 180, "weight_kg": 81}
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    data = response.json()
+    # mFOLFOX6 oxaliplatin 85 mg/m2 is the first protocol match? The first regimen listing
+    # oxaliplatin in the SBRT protocol is XELOX (130 mg/m2): 130 x 2.0125 = 261.6 mg.
+    assert (data["bsa_m2"], data["prescribed_dose"], data["percent_of_planned"]) == ("2.012", "261.6", "100.0")
+    assert client.get(f"{url}/{data['id']}").json()["dose"] == "261.6"
+
+
+def test_it_returns_the_one_error_shape_for_a_dose_without_unit(cast, subject_a):
+    url = API.format(code=cast.study.code, sid=subject_a.identifier) + "/dose_administration"
+    response = client_for(cast.coordinator_a).post(
+        url, {"drug": "sintilimab", "date": "2025-02-10", "action": "given", "dose": 200},
+        content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"ok": False, "error": "dose unit is required when action is 'given' or "
+                               "'delayed' or 'reduced'.", "status": 400,
+                               "errors": [{"field": "unit", "message": "dose unit is required when "
+                                           "action is 'given' or 'delayed' or 'reduced'.",
+                                           "check_id": "DA-08"}]}
+    assert not m.DoseAdministration.objects.exists()
+
+
+def test_it_lists_every_form_in_the_openapi_schema(cast):
+    from oncotrial.web.ecrf.specs import FORMS
+
+    schema = client_for(cast.admin).get("/api/openapi.json").json()
+    operations = {op["operationId"] for item in schema["paths"].values() for op in item.values()}
+    for form in FORMS:
+        for verb in ("create", "list", "get", "update"):
+            assert f"ecrf_{verb}_{form}" in operations, (verb, form)
+    for twin in ("ecrf_subject_timeline", "ecrf_list_queries", "ecrf_query_action", "ecrf_sign",
+                 "ecrf_verify_source", "ecrf_lock_subject_data", "ecrf_lock_study", "ecrf_unlock",
+                 "ecrf_safety_summary", "ecrf_open_query", "ecrf_list_signatures"):
+        assert twin in operations
