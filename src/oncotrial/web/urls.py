@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from oncotrial.web.api import api
+from oncotrial.web.ecrf import api as ecrf_api  # noqa: F401  (mounts the eCRF router on the API)
 from oncotrial.web.views import accounts, audit, calendar, errors, studies, subjects
 
 S = "studies/<slug:code>/"
@@ -25,6 +26,7 @@ urlpatterns = [
     path(SUBJECT + "enrol/", subjects.enrol, name="enrol"),
     path(SUBJECT + "randomize/", subjects.randomize, name="randomize"),
     path(SUBJECT + "calendar/", calendar.subject_calendar, name="subject-calendar"),
+    path("", include("oncotrial.web.ecrf.urls")),
 ]
 
 handler400 = errors.bad_request
