@@ -208,3 +208,10 @@ def test_values_of_the_wrong_kind_are_named():
     with pytest.raises(InvalidInput) as error:
         SubjectEvents.from_dict({"subject_id": "X", "arm": "chemo", "assessments": "2025-04-01"})
     assert error.value.field == "assessments"
+
+
+def test_two_regimen_choices_for_one_intervention_are_refused_not_guessed():
+    events = trial_b_subject(regimen_choices=(("chemotherapy", "folfiri"), ("chemotherapy", "xelox")))
+    with pytest.raises(InvalidInput) as error:
+        derive_calendar(TRIAL_B, events, date(2025, 4, 1))
+    assert error.value.field == "regimen_choices.chemotherapy" and "folfiri, xelox" in error.value.message

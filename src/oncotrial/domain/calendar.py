@@ -375,6 +375,13 @@ def _chosen_regimens(intervention, events: SubjectEvents) -> tuple[Regimen, ...]
     if intervention.choice == "all" or len(intervention.regimens) == 1:
         return intervention.regimens
     allowed = [r.id for r in intervention.regimens]
+    choices = sorted({regimen for item, regimen in events.regimen_choices if item == intervention.id})
+    if len(choices) > 1:
+        raise InvalidInput(f"subject {events.subject_id}: regimen_choices.{intervention.id} holds "
+                           f"{len(choices)} regimens ({', '.join(choices)}); one is allowed",
+                           field=f"regimen_choices.{intervention.id}",
+                           hint="the choice is fixed at enrolment; the calendar does not model a "
+                                "regimen switch yet — record it as a stop and new therapy")
     chosen = events.choice(intervention.id)
     if chosen not in allowed:
         got = "is missing" if chosen is None else f"'{chosen}' is not one of its regimens"
