@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oncotrial.domain.protocol import dump_protocol
 from oncotrial.domain.registry_import import (
@@ -422,3 +424,75 @@ def test_csv_enrollment_must_be_a_whole_number():
 
 def test_a_byte_order_mark_is_ignored():
     assert import_registry_record("\ufeff" + csv_row(Study_Title="T")).data["title"] == "T"
+
+
+# Any JSON at all gives a draft or InvalidInput, never another exception.
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from(["", "PHASE2", "DRUG", "x, y, 1 year", "A"]),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.sampled_from(["name", "type", "label", "measure", "timeFrame", "facility",
+                                       "interventionNames", "armGroupLabels", "count", "phases", "masking"]),
+                      children, max_size=4),
+    max_leaves=12)
+MODULES = st.fixed_dictionaries({}, optional={
+    module: st.one_of(JSON_VALUES, st.dictionaries(st.sampled_from(keys), JSON_VALUES, max_size=3))
+    for module, keys in {
+        "identificationModule": ["nctId", "briefTitle", "acronym"],
+        "statusModule": ["overallStatus"],
+        "designModule": ["studyType", "phases", "designInfo", "enrollmentInfo"],
+        "armsInterventionsModule": ["armGroups", "interventions"],
+        "outcomesModule": ["primaryOutcomes", "secondaryOutcomes"],
+        "eligibilityModule": ["eligibilityCriteria", "sex", "minimumAge"],
+        "contactsLocationsModule": ["locations", "centralContacts"],
+        "sponsorCollaboratorsModule": ["leadSponsor", "collaborators"],
+    }.items()})
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(MODULES)
+def test_any_json_gives_a_draft_or_invalid_input(section):
+    try:
+        draft = import_registry_record(json.dumps({"protocolSection": section}))
+    except InvalidInput:
+        return
+    render_draft_yaml(draft)
+
+
+# The vectors are written from the seeds: their registry text is the seeds' own.
+
+SEEDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds"
+
+
+def seed(prefix: str) -> list[str]:
+    if not SEEDS.is_dir():
+        pytest.skip("the seed records (../shared/seeds beside the repository) are not on this machine")
+    (path,) = sorted(SEEDS.glob(f"{prefix}_*.txt"))
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_the_trial_a_csv_row_holds_seed_000_verbatim():
+    import csv
+
+    with (VECTORS / "trial-a.csv").open(encoding="utf-8", newline="") as stream:
+        (row,) = list(csv.DictReader(stream))
+    columns = ["Study Title", "Brief Summary", "Conditions", "Interventions", "Primary Outcome Measures",
+               "Secondary Outcome Measures"]
+    assert [row[c] for c in columns] == seed("000")[:6]
+
+
+def test_the_trial_b_json_holds_seed_003_verbatim():
+    lines = seed("003")
+    section = json.loads((VECTORS / "trial-b-nct06120127.json").read_text(encoding="utf-8"))["protocolSection"]
+    assert section["descriptionModule"] == {"briefSummary": lines[0], "detailedDescription": lines[1]}
+    outcomes = section["outcomesModule"]["primaryOutcomes"] + section["outcomesModule"]["secondaryOutcomes"]
+    flat = [line.removeprefix("RECRUITING").removeprefix("Time frame: ") for line in lines[17:29]]
+    assert [x for o in outcomes for x in (o["measure"], o["description"], o["timeFrame"])] == flat
+    assert [i["name"] for i in section["armsInterventionsModule"]["interventions"]] == lines[12:15]
+    (location,) = section["contactsLocationsModule"]["locations"]
+    assert location["facility"] == lines[15]
+    assert ", ".join((location["city"], location["state"], location["country"])) == lines[16]
+    design = section["designModule"]
+    assert (design["studyType"], design["designInfo"]["allocation"], design["designInfo"]["primaryPurpose"],
+            design["designInfo"]["maskingInfo"]["masking"], str(design["enrollmentInfo"]["count"])) == (
+        lines[3], lines[5], lines[7], lines[9], lines[11])

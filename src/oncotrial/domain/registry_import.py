@@ -47,6 +47,9 @@ ARM_TYPES = ("EXPERIMENTAL", "ACTIVE_COMPARATOR", "PLACEBO_COMPARATOR", "SHAM_CO
              "NO_INTERVENTION", "OTHER")
 MODEL_ARM_TYPES = ("EXPERIMENTAL", "ACTIVE_COMPARATOR", "PLACEBO_COMPARATOR", "NO_INTERVENTION", "OTHER")
 SEXES = {"ALL": ["female", "male"], "FEMALE": ["female"], "MALE": ["male"]}
+TEXT_KEYS = frozenset({"name", "type", "label", "description", "measure", "timeFrame", "facility", "city",
+                       "state", "zip", "country", "phone", "email", "role", "status"})
+TEXT_LIST_KEYS = frozenset({"otherNames", "armGroupLabels", "interventionNames"})
 
 
 @dataclass(frozen=True)
@@ -198,11 +201,20 @@ class _StudyView:
         return value
 
     def items(self, path: str) -> list[Mapping]:
+        """A list of objects whose text and text-list keys (``name``, ``armGroupLabels``…) are checked."""
         values = self.get(path, list) or []
         for i, item in enumerate(values):
+            where = f"protocolSection.{path}[{i}]"
             if not isinstance(item, Mapping):
-                raise InvalidInput(f"{self.source}: protocolSection.{path}[{i}]: must be an object",
-                                   field=f"protocolSection.{path}[{i}]")
+                raise InvalidInput(f"{self.source}: {where}: must be an object", field=where)
+            for key, value in item.items():
+                if key in TEXT_KEYS and value is not None and not isinstance(value, str):
+                    raise InvalidInput(f"{self.source}: {where}.{key}: {value!r} is not text",
+                                       field=f"{where}.{key}")
+                if key in TEXT_LIST_KEYS and not (isinstance(value, list)
+                                                  and all(isinstance(v, str) for v in value)):
+                    raise InvalidInput(f"{self.source}: {where}.{key}: {value!r} is not a list of text",
+                                       field=f"{where}.{key}")
         return values
 
     def texts(self, path: str) -> list[str]:
