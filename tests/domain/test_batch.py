@@ -31,7 +31,7 @@ def per_subject(protocol, batch, index, options):
 
 def batch_row(batch, result, index):
     day = date.fromordinal
-    live = batch.day[index] < bt.NO_DAY
+    live = result.response[index] != bt.PAD
     return dict(
         timepoints=[bt.RESPONSES[c] for c in result.response[index][live]],
         bor=(bt.RESPONSES[result.bor[index]], None if result.bor_day[index] == bt.NO_DAY

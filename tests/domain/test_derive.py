@@ -254,3 +254,13 @@ def test_trial_rates_and_safety_summary(protocol):
     assert (summary.grade_3_4.numerator, summary.n_safety) == (1, 2)
     with pytest.raises(InvalidInput, match="subset"):
         derive_trial_safety_summary(result, subset="fatal")
+
+
+def test_nothing_after_the_data_cutoff_is_used(protocol):
+    # R-12 cut between FU2 (equivocal focus) and FU3 (confirmation): at the cut the focus is still
+    # open, so FU2 stays PR and confirms FU1; PFS is censored at FU2.
+    options = DerivationOptions(data_cutoff=date(2024, 5, 1))
+    row = derive_subject_outcomes(protocol, options=options, **r12_patient()).subject(S)
+    assert (row.confirmed_bor, row.pfs.is_event, row.pfs.date) == ("PR", False, day(112))
+    assert "EQUIVOCAL_NEW_LESION_OPEN" in {f.code for f in row.flags}
+    assert row.os.date == date(2024, 5, 1)  # the FU3 scan proves the subject alive at the cut

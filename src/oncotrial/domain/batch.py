@@ -94,7 +94,8 @@ class BatchRules:
 
 @dataclass(frozen=True)
 class BatchResult:
-    """Codes and days (ordinals) per subject; `response[i, a]` per timepoint (PAD = no assessment).
+    """Codes and days (ordinals) per subject; `response[i, a]` per timepoint (PAD = no assessment,
+    or one after the data cut-off).
     `pfs_rule` indexes `PFS_RULES`; `pfs_cnsr` is 0 for an event."""
 
     response: np.ndarray
@@ -139,8 +140,10 @@ def _timepoints(batch: TumourBatch, rules: BatchRules):
     shape = (n, n_assess)
     overall, target_out, nt_out = (np.full(shape, PAD, np.int8) for _ in range(3))
     sums = np.full(shape, -1, np.int64)
+    cutoff = rules.data_cutoff.toordinal()
     for a in range(n_assess):
-        live = batch.day[:, a] < NO_DAY
+        # Nothing dated after the data cut-off is used (spec §3.1).
+        live = (batch.day[:, a] < NO_DAY) & (batch.day[:, a] <= cutoff)
         values = batch.target_values[:, a, :]
         target = _target_response(values, used, nodes, has_targets, nadir, baseline_sum,
                                   last_cr & rules.reappearance_after_cr_is_pd)

@@ -322,8 +322,26 @@ def _group_tables(subjects: list[Subject], collect: bool, **tables) -> tuple[dic
     return grouped, orphans
 
 
+def _at_cutoff(tables: _SubjectTables, cutoff: date) -> _SubjectTables:
+    """The records known at the data cut-off (spec §3.1: nothing dated after the DCO is used), so an
+    equivocal lesion confirmed only after the cut stays open. Deaths and survival contacts are kept:
+    a later one proves the subject alive at the cut (spec §3.4, cases O-03, O-04)."""
+    visits = {a.visit for a in tables.assessments if a.date <= cutoff}
+    return dataclasses.replace(
+        tables,
+        assessments=[a for a in tables.assessments if a.visit in visits],
+        measurements=[m for m in tables.measurements if m.visit in visits],
+        non_target_statuses=[n for n in tables.non_target_statuses if n.visit in visits],
+        new_lesions=[n for n in tables.new_lesions if n.visit in visits],
+        site_assessments=[s for s in tables.site_assessments if s.date <= cutoff],
+        procedures=[p for p in tables.procedures if p.date <= cutoff],
+        doses=[d for d in tables.doses if d.date <= cutoff],
+        adverse_events=[a for a in tables.adverse_events if a.start_date <= cutoff])
+
+
 def _derive_one(subject, tables, rules, options, collect):
     problems = _check_subject(subject, tables, rules, collect)
+    everything, tables = tables, _at_cutoff(tables, options.data_cutoff)
     start = _start_date(subject, tables, rules, options)
     death = min((d.date for d in tables.deaths), default=None)
     nact = min((t.start_date for t in tables.new_therapies), default=None)
@@ -353,7 +371,7 @@ def _derive_one(subject, tables, rules, options, collect):
                                        data_cutoff=options.data_cutoff)
     problems.extend(recist.problems)
     outcome = _outcome(subject, tables, rules, options, start, death, nact, recist, bor, teaes,
-                       tuple(problems))
+                       tuple(problems), _last_known_alive(subject, everything, death))
     if irecist is not None:
         outcome = dataclasses.replace(
             outcome, ibor=irecist.ibor.value, confirmed_ibor=irecist.confirmed_ibor.value,
@@ -447,7 +465,7 @@ def _as_outcome(tp: TimepointResponse) -> ep.AssessmentOutcome:
 
 
 def _outcome(subject, tables, rules, options, start, death, nact, recist: RecistResult,
-             bor: BestOverallResponse, teaes, problems) -> SubjectOutcome:
+             bor: BestOverallResponse, teaes, problems, last_alive) -> SubjectOutcome:
     sid, cutoff = subject.subject_id, options.data_cutoff
     baseline = recist.baseline
     valid_baseline = baseline.assessment is not None and not any(
@@ -457,8 +475,7 @@ def _outcome(subject, tables, rules, options, start, death, nact, recist: Recist
         new_therapy_date=nact, has_valid_baseline=valid_baseline,
         follow_up_status=subject.follow_up_status)
     pfs = ep.derive_time_to_event(pfs_data, rules.pfs, cutoff)
-    os_data = ep.derive_os_data(sid, start, death_date=death,
-                                last_known_alive_date=_last_known_alive(subject, tables, death))
+    os_data = ep.derive_os_data(sid, start, death_date=death, last_known_alive_date=last_alive)
     required = rules.bor.confirmation_required
     response_date = bor.confirmed_response_date if required else bor.first_response_date
     dor = (ep.derive_time_to_event(ep.derive_dor_data(pfs_data, response_date), rules.dor, cutoff)
