@@ -371,3 +371,14 @@ def test_nothing_after_the_data_cutoff_is_used():
     cut = derive_timepoint_responses(rows, START, data_cutoff=date(2024, 3, 31))
     assert [tp.visit for tp in cut.timepoints] == ["FU1"]
     assert cut.progression_date is None and cut.flag_codes() == ("EQUIVOCAL_NEW_LESION_OPEN",)
+
+
+def test_the_baseline_is_the_last_complete_assessment_in_the_window():
+    dates = {"BL": date(2023, 12, 10), "FU1": date(2023, 12, 28)}  # FU1: a chest-only rescan
+    rows = records(LIVER, {"BL": {"A": 30, "B": 20}, "FU1": {"B": 21}}, dates=dates)
+    result = derive_timepoint_responses(rows, START)
+    assert result.baseline.assessment.visit == "BL" and result.baseline.baseline_sum == 50
+    partial_only = records(LIVER, {"BL": {"B": 20}}, dates={"BL": BL})
+    incomplete = derive_timepoint_responses(partial_only, START)
+    assert incomplete.flag_codes() == ("NO_VALID_BASELINE",)
+    assert incomplete.baseline.target_ids == ("B",)  # A has no baseline size: not measurable

@@ -201,16 +201,33 @@ def check_target_selection(
 
 
 def find_baseline_assessment(
-    assessments: tuple[Assessment, ...], start_date: date, window_days: int = 28
+    assessments: tuple[Assessment, ...],
+    start_date: date,
+    window_days: int = 28,
+    complete_visits: frozenset[str] | None = None,
 ) -> tuple[Assessment | None, bool]:
-    """The baseline assessment (spec §1.2.1 DEFAULT): the last assessment in
-    [start - window_days, start]. Returns it and whether it is inside the window; without one, the
-    last assessment before start is returned with False (flag NO_VALID_BASELINE), or None."""
+    """The baseline assessment (spec §1.2.1 DEFAULT): the last *complete* assessment in
+    [start - window_days, start], complete meaning every baseline lesion was recorded at it
+    (`complete_visits`; None = every assessment counts as complete).
+
+    Returns it and True; without one, the latest assessment in the window, else before start, and
+    False (flag NO_VALID_BASELINE); None when nothing precedes start.
+    """
     before = [a for a in assessments if a.date <= start_date]
     inside = [a for a in before if a.date >= start_date - timedelta(days=window_days)]
-    if inside:
-        return inside[-1], True
-    return (before[-1], False) if before else (None, False)
+    complete = [a for a in inside if complete_visits is None or a.visit in complete_visits]
+    if complete:
+        return complete[-1], True
+    fallback = inside or before
+    return (fallback[-1], False) if fallback else (None, False)
+
+
+def _complete_visits(checked: CheckedRecords) -> frozenset[str]:
+    recorded: dict[str, set[str]] = {}
+    for visit, lesion_id in (*checked.measurements, *checked.non_target_statuses):
+        recorded.setdefault(visit, set()).add(lesion_id)
+    every = set(checked.lesions)
+    return frozenset(visit for visit, lesion_ids in recorded.items() if lesion_ids >= every)
 
 
 def derive_baseline(
@@ -226,7 +243,7 @@ def derive_baseline(
     """
     rules = rules or DEFAULT_RECIST_RULES
     assessment, in_window = find_baseline_assessment(
-        checked.assessments, start_date, rules.baseline_window_days)
+        checked.assessments, start_date, rules.baseline_window_days, _complete_visits(checked))
     visit = assessment.visit if assessment else None
     classified = [_classify(lesion, _baseline_size(checked, visit, lesion.lesion_id), rules)
                   for lesion in checked.lesions.values()]
@@ -282,9 +299,9 @@ def _with_role(item: BaselineLesion, is_target: bool) -> BaselineLesion:
 def _baseline_flags(subject_id, assessment, in_window, start_date) -> tuple[DataQualityFlag, ...]:
     if in_window:
         return ()
-    where = f"the last is {assessment.visit} on {assessment.date}" if assessment else "none found"
-    message = (f"subject {subject_id}: no baseline assessment within the window before start "
-               f"{start_date} ({where})")
+    where = f"using {assessment.visit} on {assessment.date}" if assessment else "none found"
+    message = (f"subject {subject_id}: no complete baseline assessment (every lesion recorded) "
+               f"within the window before start {start_date} ({where})")
     return (DataQualityFlag("NO_VALID_BASELINE", subject_id, message,
                             visit=assessment.visit if assessment else ""),)
 
