@@ -17,6 +17,7 @@ from oncotrial.errors import OncotrialError
 
 # One line per area; each helper module owns its verbs.
 COMMAND_MODULES: list[str] = [
+    "design",
     "protocols",
     "web",
     "calendar",

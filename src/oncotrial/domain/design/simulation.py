@@ -67,7 +67,9 @@ class SingleArmTrial:
 
     Success: the one-sided level-``alpha`` test of ``S(landmark) <= p0`` rejects, i.e. the lower
     limit of the two-sided ``1 - 2 alpha`` log-log confidence interval exceeds ``p0``. The
-    analysis defaults to the calendar time when the last subject reaches the landmark.
+    analysis defaults to the calendar time when the last subject reaches the landmark. With
+    ``simon = (r1, n1, r, n)`` the binary landmark status (progression-free at the landmark; a
+    subject lost before it counts as a failure) is also judged by that Simon design.
     """
 
     subjects: int
@@ -80,6 +82,7 @@ class SingleArmTrial:
     dropout_per_year: float = 0.0
     scans: ScanSchedule = field(default_factory=lambda: ScanSchedule(continuous=True))
     analysis: AnalysisRule | None = None
+    simon: tuple[int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def compute_logrank_events(
     """
     _check_design_inputs(hazard_ratio, alpha, beta, sides, method, allocation_ratio)
     z = norm.isf(alpha / sides) + norm.isf(beta)
-    return z**2 / _drift_per_event(hazard_ratio, method, allocation_ratio) ** 2
+    return float(z**2 / _drift_per_event(hazard_ratio, method, allocation_ratio) ** 2)
 
 
 def _drift_per_event(hazard_ratio: float, method: str, r: float) -> float:

@@ -1,0 +1,91 @@
+"""``oncotrial design ...`` and ``oncotrial simulate ...`` through the real command line entry point."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from oncotrial.cli import main
+
+
+def run_json(capsys, *argv):
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_simon_json_has_the_clinfun_designs(capsys):
+    # clinfun::ph2simon(0.3, 0.5, 0.05, 0.2): optimal 5/15, 18/46; minimax 6/19, 16/39.
+    out = run_json(capsys, "design", "simon", "--p0", "0.3", "--p1", "0.5", "--alpha", "0.05",
+                   "--power", "0.8")
+    assert [out["optimal"][k] for k in ("r1", "n1", "r", "n")] == [5, 15, 18, 46]
+    assert [out["minimax"][k] for k in ("r1", "n1", "r", "n")] == [6, 19, 16, 39]
+    assert out["single_stage"]["n"] == 39
+
+
+def test_simon_table_is_readable(capsys):
+    assert main(["design", "simon", "--p0", "0.3", "--p1", "0.5"]) == 0
+    text = capsys.readouterr().out
+    assert "optimal" in text and "5/15" in text and "18/46" in text and "minimax" in text
+
+
+def test_survival_equals_rpact(capsys):
+    out = run_json(capsys, "design", "survival", "--hr", "0.6", "--median-control", "12",
+                   "--accrual", "24", "--followup", "12", "--alpha", "0.025")
+    assert out["events_per_stage"][0] == pytest.approx(120.315704377499, abs=1e-6)
+    assert out["subjects"] == pytest.approx(187.764058097973, abs=1e-6)
+
+
+def test_survival_power_for_given_subjects(capsys):
+    out = run_json(capsys, "design", "survival", "--hr", "0.6", "--median-control", "12",
+                   "--accrual", "24", "--subjects", "80", "--events", "60")
+    assert out["power"] == pytest.approx(0.507362121359443, abs=1e-6)
+
+
+def test_sequential_with_survival_assumptions(capsys):
+    out = run_json(capsys, "design", "sequential", "--kind", "OF", "--looks", "0.5,1", "--hr", "0.6",
+                   "--median-control", "12", "--accrual", "24", "--followup", "12")
+    assert out["sample_size"]["events_per_stage"][1] == pytest.approx(121.252513138088, abs=1e-6)
+    assert out["design"]["cumulative_alpha"][-1] == pytest.approx(0.025, abs=1e-12)
+
+
+def test_single_arm_designs(capsys):
+    out = run_json(capsys, "design", "single", "--p0", "0.4", "--p1", "0.6", "--accrual", "24",
+                   "--followup", "12")
+    assert out["exact_binomial"]["n"] == 42
+    assert 25 < out["one_sample_logrank"]["subjects_rounded"] < 40
+
+
+def test_simulate_takes_defaults_from_the_protocol(capsys):
+    out = run_json(capsys, "simulate", "crlm-sbrt-sintilimab", "--runs", "500", "--seed", "1")
+    assert out["protocol"] == "crlm-sbrt-sintilimab"
+    assert "80 subjects" in out["description"] and "HR 0.5" in out["description"]
+    assert out["mean_analysis_months"] == 36.0
+    assert 0.4 < out["rejection_rate"] < 0.9
+
+
+def test_simulate_overrides_and_single_arm(capsys):
+    out = run_json(capsys, "simulate", "crlm-mwa-camrelizumab", "--runs", "400", "--rate", "0.6",
+                   "--continuous")
+    assert out["summaries"]["true_landmark_rate"] == pytest.approx(0.6)
+    assert out["summaries"]["simon_design"] == [7, 16, 23, 46]
+    two = run_json(capsys, "simulate", "crlm-sbrt-sintilimab", "--runs", "300", "--hr", "1",
+                   "--events", "40", "--continuous")
+    assert two["mean_events"] == pytest.approx(40, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["design", "simon", "--p0", "0.5", "--p1", "0.3"], "p1"),
+        (["design", "simon", "--p0", "0.3", "--p1", "0.5", "--alpha", "0.6"], "alpha"),
+        (["design", "simon", "--p0", "0.3", "--p1", "0.35", "--nmax", "30"], "nmax"),
+        (["design", "survival", "--hr", "0.6", "--median-control", "12", "--accrual", "-1",
+          "--followup", "12"], "accrual_months"),
+        (["simulate", "crlm-sbrt-sintilimab", "--runs", "10", "--events", "200"], "events"),
+    ],
+)
+def test_bad_input_exits_2_with_a_named_argument(capsys, argv, words):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "oncotrial: error:" in err and words in err and "hint:" in err
