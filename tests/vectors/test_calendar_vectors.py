@@ -1,7 +1,8 @@
 """Calendar scenarios as data files: one subject per file, expectations worked out by hand.
 
-Each file in ``tests/vectors/calendar/`` names a protocol (a built-in id, or ``{builtin: id, set:
-{field.path: value}}`` to change one rule of a built-in and validate it again), the subject's actual
+Each file in ``tests/vectors/calendar/`` names a protocol (a built-in id, ``{builtin: id, set:
+{field.path: value}}`` to change one rule of a built-in and validate it again, or ``{inline: {...}}``
+with a whole protocol in its YAML form), the subject's actual
 events, the as-of date and the expected plan: clock states and next doses, selected cycles,
 assessments and procedures (matched by their key fields, compared on the fields given), the exact list
 of flag kinds, or the error expected.
@@ -29,6 +30,8 @@ CASES = sorted(FOLDER.glob("*.yaml"))
 def build_protocol(spec):
     if isinstance(spec, str):
         return load_builtin_protocol(spec)
+    if "inline" in spec:
+        return load_protocol(yaml.safe_dump(spec["inline"], sort_keys=False), source="inline protocol")
     data = to_data(load_builtin_protocol(spec["builtin"]))
     for path, value in spec.get("set", {}).items():
         *parents, last = re.findall(r"[^.\[\]]+", path)
