@@ -496,3 +496,20 @@ def test_the_trial_b_json_holds_seed_003_verbatim():
     assert (design["studyType"], design["designInfo"]["allocation"], design["designInfo"]["primaryPurpose"],
             design["designInfo"]["maskingInfo"]["masking"], str(design["enrollmentInfo"]["count"])) == (
         lines[3], lines[5], lines[7], lines[9], lines[11])
+
+
+CELLS = st.lists(st.sampled_from(list("aZ09 ,:|()-²\n\"") + ["DRUG: ", "PHASE2", "Masking: ", "NA"]),
+                 max_size=12).map("".join)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.fixed_dictionaries({}, optional={c.replace(" ", "_"): CELLS for c in (
+    "NCT Number", "Study Title", "Study Status", "Conditions", "Interventions", "Primary Outcome Measures",
+    "Phases", "Enrollment", "Study Type", "Study Design", "Locations", "Collaborators")}))
+def test_any_csv_row_gives_a_draft_or_invalid_input(cells):
+    try:
+        draft = import_registry_record(csv_row(**cells))
+    except InvalidInput as error:
+        assert error.field.startswith(("column '", "row", "rows", "header")), error.field
+        return
+    render_draft_yaml(draft)

@@ -143,9 +143,10 @@ class _Draft:
         if not field.startswith("column "):
             field = field.removeprefix("protocolSection.")
             field = self.labels.get(re.sub(r"\[\d+\]", "", field), f"protocolSection.{field}")
+        layout = ("the current CSV export (standards.md §1.6)" if field.startswith("column ")
+                  else "the ClinicalTrials.gov API v2 study format (standards.md §1.3)")
         raise InvalidInput(f"{self.source}: {field}: {message}", field=field,
-                           hint="check the record against the ClinicalTrials.gov API v2 enums "
-                                "(standards.md §1.3); nothing was written")
+                           hint=f"check the record against {layout}; nothing was written")
 
     def finish(self, fmt: RecordFormat) -> ImportedDraft:
         order = ("id", "version", "title", "registry", "sites", "interventions", "arms",
@@ -615,7 +616,7 @@ def _study_from_csv(draft: _Draft, text: str) -> _StudyView:
     split = lambda name: [v.strip() for v in cell(name).split("|") if v.strip()]  # noqa: E731
     design = _csv_design(cell("Study Design"))
     count = cell("Enrollment")
-    if count and not count.isdigit():
+    if count and not count.isdecimal():
         draft.fail("column 'Enrollment'", f"{count!r} is not a whole number")
     section = {
         "identificationModule": {"nctId": cell("NCT Number"), "briefTitle": cell("Study Title"),
