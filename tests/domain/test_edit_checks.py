@@ -117,3 +117,12 @@ def test_every_check_has_a_unique_id_and_a_plain_english_description():
     rows = describe_edit_checks()
     assert len({row["id"] for row in rows}) == len(rows) == sum(len(c) for c in EDIT_CHECKS.values())
     assert all(row["description"].endswith(".") for row in rows)
+
+
+def test_it_checks_every_id_of_a_list_and_treats_an_empty_list_as_missing():
+    record = {"kind": "MWA", "date": "2024-02-01", "technical_success": True}
+    (failure,) = run_edit_checks("local_therapy", {**record, "lesion_ids": ["L1", "L7"]}, CONTEXT)
+    assert failure.message == ("lesion_ids 'L7' is not among the lesions recorded at baseline "
+                               "(L1, L2).")
+    assert [f.check_id for f in run_edit_checks("local_therapy", {**record, "lesion_ids": []},
+                                                CONTEXT)] == ["LT-09"]

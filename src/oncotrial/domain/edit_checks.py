@@ -201,10 +201,14 @@ class MemberOf(_Check):
     def run(self, record, context) -> CheckFailure | None:
         value = record.get(self.field)
         allowed = context.get(self.context_key)
-        if _blank(value) or allowed is None or value in allowed:
+        items = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
+        missing = [item for item in items if not _blank(item) and item not in allowed] \
+            if allowed is not None else []
+        if not missing:
             return None
         shown = ", ".join(sorted(str(v) for v in allowed)) or "none"
-        return self._fail(f"{self.field} {value!r} is not among the "
+        named = missing[0] if len(missing) == 1 else ", ".join(str(v) for v in missing)
+        return self._fail(f"{self.field} {named!r} is not among the "
                           f"{self.collection_label or self.context_key} ({shown}).", value)
 
 
@@ -280,6 +284,8 @@ def describe_edit_checks(checks: Mapping[str, tuple[EditCheck, ...]] | None = No
 
 
 def _blank(value) -> bool:
+    if isinstance(value, list | tuple | set | frozenset):
+        return not value
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -416,6 +422,8 @@ EDIT_CHECKS: dict[str, tuple[EditCheck, ...]] = {
         (Required, "LT-07", "fractions", "reject", {"when": When("kind", ("SBRT",))}),
         (Range, "LT-08", "fractions", "reject", {"minimum": 1, "maximum": 15, "integer": True}),
         (Required, "LT-09", "lesion_ids", "reject", {"label": "lesions treated"}),
+        (MemberOf, "LT-11", "lesion_ids", "reject", {"context_key": "baseline_lesion_ids",
+                                                       "collection_label": "lesions recorded at baseline"}),
         (Required, "LT-10", "technical_success", "query",
          {"label": "technical success", "when": When("kind", ("MWA", "RFA"))}),
     ),

@@ -28,6 +28,7 @@ class FieldSpec:
     label: str
     choices: tuple[str, ...] = ()
     help: str = ""
+    max_length: int = 200
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,14 @@ class FormSpec:
         return tuple(f.name for f in self.fields)
 
 
-def F(name, kind="text", label="", choices=(), help=""):  # noqa: N802 - a table-building helper
-    return FieldSpec(name, kind, label or name.replace("_", " ").capitalize(), tuple(choices), help)
+def F(name, kind="text", label="", choices=(), help="", max_length=200):  # noqa: N802 - table helper
+    return FieldSpec(name, kind, label or name.replace("_", " ").capitalize(), tuple(choices), help,
+                     max_length)
 
 
 LESION_FIELDS = (
-    F("lesion_id", label="Lesion id"), F("kind", "choice", "Row", ("target", "non_target", "new")),
-    F("organ"), F("location"), F("is_lymph_node", "bool", "Lymph node"),
+    F("lesion_id", label="Lesion id", max_length=16), F("kind", "choice", "Row", ("target", "non_target", "new")),
+    F("organ", max_length=64), F("location"), F("is_lymph_node", "bool", "Lymph node"),
     F("axis", "choice", choices=("long", "short")), F("size_mm", "decimal", "Size (mm)"),
     F("result", "choice", choices=("measured", "too_small", "disappeared", "not_evaluated")),
     F("non_target_state", "choice", "Non-target status",
@@ -63,14 +65,14 @@ LESION_FIELDS = (
 
 FORMS: dict[str, FormSpec] = {spec.name: spec for spec in (
     FormSpec("tumour_assessment", "Tumour assessment", "TumourAssessment", (
-        F("visit"), F("date", "date", "Assessment date"), F("method", "choice", "Imaging method", ec.METHODS),
+        F("visit", max_length=32), F("date", "date", "Assessment date"), F("method", "choice", "Imaging method", ec.METHODS),
         F("is_baseline", "bool", "Baseline assessment"), F("cea", "decimal", "CEA (ng/mL)"),
         F("cea_uln", "decimal", "CEA upper limit of normal (ng/mL)"),
         F("investigator_response", "choice", "Investigator's response", ec.RESPONSES),
-        F("comment"),
+        F("comment", max_length=2000),
     ), visit_field="visit"),
     FormSpec("dose_administration", "Treatment given", "DoseAdministration", (
-        F("drug"), F("date", "date", "Administration date"), F("action", "choice", choices=ec.DOSE_ACTIONS),
+        F("drug", max_length=64), F("date", "date", "Administration date"), F("action", "choice", choices=ec.DOSE_ACTIONS),
         F("dose", "decimal", "Dose given"), F("unit", "choice", "Dose unit", ec.AMOUNT_UNITS),
         F("height_cm", "decimal", "Height (cm)"), F("weight_kg", "decimal", "Weight (kg)"),
         F("reduction_percent", "decimal", "Dose reduction (%)"), F("delay_days", "integer", "Delay (days)"),
@@ -80,11 +82,11 @@ FORMS: dict[str, FormSpec] = {spec.name: spec for spec in (
         F("kind", "choice", "Procedure", ("MWA", "RFA", "SBRT")), F("date", "date", "Date (first fraction)"),
         F("end_date", "date", "Last fraction date"), F("lesion_ids", "list", "Lesions treated",
                                                         help="comma-separated lesion ids"),
-        F("technique"), F("technical_success", "bool", "Technical success"),
+        F("technique", max_length=100), F("technical_success", "bool", "Technical success"),
         F("dose_gy", "decimal", "SBRT dose (Gy)"), F("fractions", "integer"),
     ), visit_field="date"),
     FormSpec("ablation_zone_assessment", "Ablation-zone assessment", "AblationZoneAssessment", (
-        F("lesion_id", label="Treated lesion id"), F("date", "date", "Imaging date"),
+        F("lesion_id", label="Treated lesion id", max_length=16), F("date", "date", "Imaging date"),
         F("finding", "choice", choices=("COMPLETE", "RESIDUAL", "LTP", "EQUIVOCAL", "NOT_EVALUABLE")),
         F("technique_efficacy_scan", "bool", "Technique-efficacy scan"),
     ), visit_field="date"),
@@ -105,12 +107,12 @@ FORMS: dict[str, FormSpec] = {spec.name: spec for spec in (
         F("start_date", "date"), F("end_date", "date"),
     ), visit_field="start_date"),
     FormSpec("new_anticancer_therapy", "New anticancer therapy", "NewAnticancerTherapy", (
-        F("description", label="Therapy"), F("start_date", "date"),
+        F("description", label="Therapy", max_length=300), F("start_date", "date"),
     ), visit_field="start_date"),
     FormSpec("death", "Death", "Death", (
         F("date", "date", "Date of death"),
         F("cause", "choice", choices=("disease_progression", "adverse_event", "other", "unknown")),
-        F("cause_text", label="Cause (details)"),
+        F("cause_text", label="Cause (details)", max_length=300),
     ), visit_field="date"),
     FormSpec("subject_status", "Withdrawal / off treatment / off study", "SubjectStatusChange", (
         F("status", "choice", choices=("withdrawn", "off_treatment", "off_study")),
@@ -125,6 +127,8 @@ def parse_value(spec: FieldSpec, raw: Any) -> Any:
         return [] if spec.kind == "list" else None
     text = raw.strip() if isinstance(raw, str) else raw
     if spec.kind == "text":
+        if len(str(text)) > spec.max_length:
+            raise ValueError(f"is {len(str(text))} characters long; at most {spec.max_length} allowed")
         return str(text)
     if spec.kind == "choice":
         if text not in spec.choices:
@@ -143,7 +147,10 @@ def parse_value(spec: FieldSpec, raw: Any) -> Any:
         return _parse_bool(text)
     if spec.kind == "list":
         items = text.split(",") if isinstance(text, str) else list(text)
-        return [str(item).strip() for item in items if str(item).strip()]
+        values = [str(item).strip() for item in items if str(item).strip()]
+        if any(len(value) > 16 for value in values):
+            raise ValueError("has an id longer than 16 characters")
+        return values
     raise ValueError(f"unknown field kind {spec.kind}")
 
 

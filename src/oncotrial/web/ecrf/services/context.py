@@ -59,6 +59,8 @@ def build_context(subject, form: str, values: dict, record=None) -> dict:
     if form == "tumour_assessment":
         baseline = baseline_assessment(subject, exclude_pk=record.pk if record else None)
         context["baseline_date"] = baseline.date if baseline else None
+    elif form == "local_therapy":
+        context["baseline_lesion_ids"] = baseline_lesion_ids(subject)
     elif form == "ablation_zone_assessment":
         treated = treated_lesions(subject)
         context["treated_lesion_ids"] = set(treated)
