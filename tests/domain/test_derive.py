@@ -264,3 +264,12 @@ def test_nothing_after_the_data_cutoff_is_used(protocol):
     assert (row.confirmed_bor, row.pfs.is_event, row.pfs.date) == ("PR", False, day(112))
     assert "EQUIVOCAL_NEW_LESION_OPEN" in {f.code for f in row.flags}
     assert row.os.date == date(2024, 5, 1)  # the FU3 scan proves the subject alive at the cut
+
+
+def test_an_ltp_before_complete_ablation_is_flagged_not_counted():
+    from oncotrial.domain.local_control import derive_treated_lesion_outcomes
+    outcome = derive_treated_lesion_outcomes(
+        S, [Procedure(S, "MWA1", "MWA", date(2024, 1, 10), ("A1",))],
+        [TreatedSiteAssessment(S, "A1", date(2024, 2, 9), "LTP"),
+         TreatedSiteAssessment(S, "A1", date(2024, 3, 9), "COMPLETE")], date(2025, 6, 30))[0]
+    assert outcome.ltp_date is None and "before complete ablation" in outcome.notes[0]

@@ -107,3 +107,10 @@ def test_the_safety_set_cannot_be_smaller_than_the_subjects_given():
     row = safety.derive_subject_safety("P", ())
     with pytest.raises(InvalidInput, match="safety set"):
         safety.derive_safety_summary([row, row], n_safety=1)
+
+
+def test_missing_attribution_can_count_as_unrelated_in_a_sensitivity_analysis():
+    event = ae("1", "Diarrhea", 3, 9, attributions={"anti-PD-1": None})
+    window = safety.TeaeWindow(missing_attribution_is_related=False)
+    assert safety.is_related(event)
+    assert not safety.derive_teae_flags([event], D1, on(60), window)[0].related

@@ -150,6 +150,9 @@ def _ablation_outcome(subject_id, lesion_id, sessions, scans, context) -> Treate
         ttlp = ltpfs = None
         ltp_date = None
     else:
+        if any(s.finding == "LTP" and s.date < complete.date for s in scans):
+            notes.append("LTP recorded before complete ablation was documented: not counted as "
+                         "LTP (spec §5.3); re-read it as residual tumour")
         anchor = max(p.date for p in sessions if p.date <= complete.date)
         later_sessions = [p.date for p in sessions if p.date > complete.date]
         ltp_date, ltp_scan = _ltp_after(scans, complete.date)

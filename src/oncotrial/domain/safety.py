@@ -92,15 +92,18 @@ def compute_soc(ae: AdverseEvent, terms: Mapping[str, CtcaeTerm] = CTCAE_V5_TERM
     return ae.soc or (known.soc if known else "Other")
 
 
-def is_related(ae: AdverseEvent, component: str | None = None) -> bool:
+def is_related(ae: AdverseEvent, component: str | None = None, *,
+               missing_is_related: bool = True) -> bool:
     """Treatment-related = possible, probable or definite; a missing attribution counts as related
-    (spec §4.3, §0.3 `missing_ae_attribution`; case A-08). `component=None`: related to any."""
+    by default (spec §4.3, §0.3 `missing_ae_attribution`; case A-08). `component=None`: related to
+    any component."""
     if component is not None:
         level = ae.attributions.get(component)
-        return level is None or level in RELATED_ATTRIBUTIONS
+        return missing_is_related if level is None else level in RELATED_ATTRIBUTIONS
     if not ae.attributions:
-        return True
-    return any(v is None or v in RELATED_ATTRIBUTIONS for v in ae.attributions.values())
+        return missing_is_related
+    return any(missing_is_related if v is None else v in RELATED_ATTRIBUTIONS
+               for v in ae.attributions.values())
 
 
 @dataclass(frozen=True)
@@ -128,12 +131,15 @@ class TeaeWindow:
     `immune_related_window_days` / `serious_window_days` (e.g. 90) replace the default window for
     irAEs and SAEs when the protocol says so. `stop_at_new_therapy`: AEs starting after new
     anticancer therapy are not treatment-emergent, "if the SAP says so".
+    `missing_attribution_is_related` (spec §0.3 `missing_ae_attribution`, default True) travels
+    with the window so one value holds every TEAE choice of the SAP.
     """
 
     teae_window_days: int = 30
     immune_related_window_days: int | None = None
     serious_window_days: int | None = None
     stop_at_new_therapy: bool = False
+    missing_attribution_is_related: bool = True
 
     def days_for(self, ae: AdverseEvent) -> int:
         days = [self.teae_window_days]
@@ -160,7 +166,9 @@ def derive_teae_flags(
     """
     records = sorted(adverse_events, key=lambda ae: (ae.start_date, ae.ae_id))
     if first_dose_date is None:
-        return tuple(TeaeRecord(ae, False, is_related(ae), "no protocol therapy received")
+        return tuple(TeaeRecord(ae, False, is_related(
+            ae, missing_is_related=window.missing_attribution_is_related),
+            "no protocol therapy received")
                      for ae in records)
     pre_dose_grade: dict[str, int] = {}
     for ae in records:
@@ -171,7 +179,7 @@ def derive_teae_flags(
 
 
 def _teae(ae, first_dose, last_dose, window, new_therapy, pre_dose_grade) -> TeaeRecord:
-    related = is_related(ae)
+    related = is_related(ae, missing_is_related=window.missing_attribution_is_related)
     if ae.start_date < first_dose:
         return TeaeRecord(ae, False, related, "started before the first dose")
     end = last_dose + timedelta(days=window.days_for(ae))
