@@ -20,6 +20,7 @@ COMMAND_MODULES: list[str] = [
     "design",
     "protocols",
     "web",
+    "ecrf",
     "calendar",
     "randomization",
 ]

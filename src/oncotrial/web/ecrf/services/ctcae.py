@@ -1,0 +1,24 @@
+"""Store CTCAE terms read from a site's own NCI workbook (the bundled subset is loaded by a migration)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from oncotrial.web.ecrf import models as m
+from oncotrial.web.services.audit import record_audit
+
+
+@transaction.atomic
+def save_ctcae_terms(rows, *, version: str, source: str, how: str) -> tuple[int, int]:
+    """Add or update terms (matched by version and term name); returns (added, updated)."""
+    created = updated = 0
+    for row in rows:
+        _, was_created = m.CtcaeTerm.objects.update_or_create(
+            version=version, term=row.term,
+            defaults={"soc": row.soc, "grades": row.grades, "protocol_defined": row.protocol_defined,
+                      "source": source})
+        created, updated = created + was_created, updated + (not was_created)
+    record_audit(action="ctcae_load", how=how, entity="ctcae_term", username="system",
+                 changes=[{"field": f"CTCAE v{version}", "old": None,
+                          "new": f"{created} added, {updated} updated from {source}"}])
+    return created, updated
