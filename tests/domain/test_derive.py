@@ -37,7 +37,7 @@ from oncotrial.domain.records import (
     Subject,
     TreatedSiteAssessment,
 )
-from oncotrial.errors import InvalidInput
+from oncotrial.errors import InvalidInput, NotFound
 from oncotrial.protocols import load_builtin_protocol
 
 T0 = date(2024, 1, 1)
@@ -273,3 +273,25 @@ def test_an_ltp_before_complete_ablation_is_flagged_not_counted():
         [TreatedSiteAssessment(S, "A1", date(2024, 2, 9), "LTP"),
          TreatedSiteAssessment(S, "A1", date(2024, 3, 9), "COMPLETE")], date(2025, 6, 30))[0]
     assert outcome.ltp_date is None and "before complete ablation" in outcome.notes[0]
+
+
+def test_a_sum_based_pd_is_dated_when_the_last_target_was_measured(protocol):
+    # Spec P-15b: lung target on 06-14, liver target on 06-18, PD by the sum → 2024-06-18, AVAL 170.
+    records = r12_patient()
+    records["new_lesions"] = []
+    records["assessments"][-1] = Assessment(S, "FU3", date(2024, 6, 18))
+    records["measurements"][-2:] = [
+        LesionMeasurement(S, "FU3", "T1", size=50, scan_date=date(2024, 6, 18)),
+        LesionMeasurement(S, "FU3", "T2", size=30, scan_date=date(2024, 6, 14))]
+    row = derive_subject_outcomes(protocol, options=CUTOFF, **records).subject(S)
+    assert (row.pfs.date, row.pfs.aval_days, row.pfs.rule_id) == (date(2024, 6, 18), 170, "PD")
+
+
+def test_a_subject_row_is_json_ready(protocol):
+    import json
+    result = derive_subject_outcomes(protocol, options=CUTOFF, **r12_patient())
+    row = json.loads(json.dumps(result.subject(S).to_dict()))
+    assert row["pfs"]["rule_id"] == "PD" and row["pfs"]["date"] == "2024-04-22"
+    assert row["confirmed_bor"] == "SD"
+    with pytest.raises(NotFound):
+        result.subject("no-such-subject")

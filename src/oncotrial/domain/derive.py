@@ -54,7 +54,7 @@ from oncotrial.domain.response import (
     SdDurationRule,
     derive_best_overall_response,
 )
-from oncotrial.errors import InvalidInput
+from oncotrial.errors import InvalidInput, NotFound
 
 START_DATE_RULES = ("protocol", "randomization", "enrolment", "first_therapy", "first_dose",
                     "first_local_treatment")
@@ -132,6 +132,38 @@ class SubjectOutcome:
     treated_lesions: tuple[lc.TreatedLesionOutcome, ...] = ()
     flags: tuple[DataQualityFlag, ...] = ()
 
+    def to_dict(self) -> dict:
+        """A flat, JSON-ready row (dates as ISO text; each time to event as a nested record with
+        its deciding rule) for listings, the API and exports."""
+        row = {}
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, ep.TimeToEventResult):
+                value = value.to_dict()
+            elif isinstance(value, date):
+                value = value.isoformat()
+            elif item.name == "flags":
+                value = [{"code": f.code, "message": f.message, "visit": f.visit,
+                          "lesion_id": f.lesion_id} for f in value]
+            elif item.name == "treated_lesions":
+                value = [_lesion_dict(lesion) for lesion in value]
+            row[item.name] = value
+        return row
+
+
+def _lesion_dict(lesion: lc.TreatedLesionOutcome) -> dict:
+    row = {}
+    for item in dataclasses.fields(lesion):
+        value = getattr(lesion, item.name)
+        if isinstance(value, ep.TimeToEventResult):
+            value = value.to_dict()
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        row[item.name] = value
+    return row
+
 
 @dataclass(frozen=True)
 class DerivedOutcomes:
@@ -145,7 +177,11 @@ class DerivedOutcomes:
     rules: tuple[str, ...]
 
     def subject(self, subject_id: str) -> SubjectOutcome:
-        return next(s for s in self.subjects if s.subject_id == subject_id)
+        found = next((s for s in self.subjects if s.subject_id == subject_id), None)
+        if found is None:
+            raise NotFound(f"subject {subject_id} is not among the derived subjects",
+                           field="subject_id", hint="check the subject id and the data passed")
+        return found
 
 
 @dataclass(frozen=True)
