@@ -1,8 +1,10 @@
 """Survival and response statistics that agree with R survival 3.5 and cmprsk 2.2."""
 
+from ._result import ChiSquareTest
 from .aalen_johansen import AalenJohansenCurve, estimate_aalen_johansen
 from .competing import CumincCurve, CumincResult, GrayTest, estimate_cuminc
-from .cox import ChiSquareTest, CoxResult, estimate_cox
+from .cox import CoxResult, estimate_cox, proportional_hazards_test
+from .cox_zph import ProportionalHazardsTest
 from .km import KMCurve, KMResult, estimate_km
 from .km_summary import QuantileEstimate, RMSTEstimate, SurvivalAt
 from .logrank import LogrankResult, logrank_test
@@ -18,6 +20,8 @@ from .proportions import (
 )
 
 __all__ = [
+    "ProportionalHazardsTest",
+    "proportional_hazards_test",
     "BinomialTest",
     "ProportionDifference",
     "ProportionEstimate",

@@ -43,6 +43,7 @@ class CoxData:
     x_death_sum: np.ndarray    # sum of x over all deaths
     pairs: tuple               # (i, j) index pairs of the lower triangle of x x'
     p: int
+    order: np.ndarray          # sorted position -> original row
 
     @property
     def x(self) -> np.ndarray:
@@ -80,7 +81,8 @@ def prepare(time, event, x, strata=None) -> CoxData:
     multi_starts = np.cumsum(event_deaths[multi].astype(np.int64)) - event_deaths[multi].astype(
         np.int64)
     return CoxData(z, bounds, ends[has_event] - 1, event_first_row, event_deaths, death_rows,
-                   multi, multi_rows, multi_starts, z[1:1 + p, death_rows].sum(axis=1), pairs, p)
+                   multi, multi_rows, multi_starts, z[1:1 + p, death_rows].sum(axis=1), pairs, p,
+                   order)
 
 
 def _risk_sums(data: CoxData, weighted: np.ndarray) -> np.ndarray:
@@ -98,29 +100,82 @@ def _matrix(rows: np.ndarray, p: int, pairs) -> np.ndarray:
     return out
 
 
-def _efron_sums(data: CoxData, r0: np.ndarray, r: np.ndarray):
-    """Per event block: sum log D_k and the sums of 1/D_k, f_k/D_k, 1/D_k^2, f_k/D_k^2, f_k^2/D_k^2
-    over the Efron denominators D_k = R0 - f_k * dead0, f_k = k/d (k = 0..d-1), with the deaths'
-    own sums ``dead`` (zero outside blocks with ties)."""
+@dataclass(frozen=True, eq=False)
+class BlockParts:
+    """Per event block: risk-set sums r1 (p, B), r2 (pairs, B), the tied deaths' own sums d1, d2
+    (None without ties) and the denominator sums a = sum 1/D_k, b = sum f_k/D_k,
+    c0 = sum 1/D_k^2, c1 = sum f_k/D_k^2, c2 = sum f_k^2/D_k^2 (Breslow: f_k = 0, d copies)."""
+
+    loglik: float
+    r1: np.ndarray
+    r2: np.ndarray
+    d1: np.ndarray | None
+    d2: np.ndarray | None
+    a: np.ndarray
+    b: np.ndarray | None
+    c0: np.ndarray
+    c1: np.ndarray | None
+    c2: np.ndarray | None
+
+
+def block_parts(data: CoxData, beta: np.ndarray, ties: str) -> BlockParts:
+    """Everything the score and information need, per block of tied event times."""
+    p = data.p
+    r = np.exp(beta @ data.z[1:1 + p])
+    risk = _risk_sums(data, data.z * r)
     d = data.deaths
+    r0, r1, r2 = risk[0], risk[1:1 + p], risk[1 + p:]
+    loglik = float(beta @ data.x_death_sum)
+    if ties == "breslow" or data.multi.size == 0:
+        loglik -= float(np.sum(d * np.log(r0)))
+        return BlockParts(loglik, r1, r2, None, None, d / r0, None, d / r0**2, None, None)
     dead = np.zeros((data.z.shape[0], d.size))
     a, c0 = 1.0 / r0, 1.0 / r0**2
     b, c1, c2 = np.zeros(d.size), np.zeros(d.size), np.zeros(d.size)
-    log_denominators = float(np.sum(np.log(r0)))
-    if data.multi.size:
-        rows = data.multi_rows
-        dead[:, data.multi] = np.add.reduceat(data.z[:, rows] * r[rows], data.multi_starts, axis=1)
-        counts = d[data.multi].astype(np.int64)
-        term = np.repeat(np.arange(counts.size), counts)
-        frac = (np.arange(term.size) - np.repeat(data.multi_starts, counts)) / counts[term]
-        denom = r0[data.multi][term] - frac * dead[0, data.multi][term]
-        inv = 1.0 / denom
-        inv2 = inv * inv
-        sums = [np.add.reduceat(v, data.multi_starts) for v in
-                (inv, frac * inv, inv2, frac * inv2, frac**2 * inv2)]
-        a[data.multi], b[data.multi], c0[data.multi], c1[data.multi], c2[data.multi] = sums
-        log_denominators += float(np.sum(np.log(denom)) - np.sum(np.log(r0[data.multi])))
-    return log_denominators, dead, a, b, c0, c1, c2
+    loglik -= float(np.sum(np.log(r0)))
+    rows = data.multi_rows
+    dead[:, data.multi] = np.add.reduceat(data.z[:, rows] * r[rows], data.multi_starts, axis=1)
+    counts = d[data.multi].astype(np.int64)
+    term = np.repeat(np.arange(counts.size), counts)
+    frac = (np.arange(term.size) - np.repeat(data.multi_starts, counts)) / counts[term]
+    denom = r0[data.multi][term] - frac * dead[0, data.multi][term]
+    inv = 1.0 / denom
+    inv2 = inv * inv
+    sums = [np.add.reduceat(v, data.multi_starts) for v in
+            (inv, frac * inv, inv2, frac * inv2, frac**2 * inv2)]
+    a[data.multi], b[data.multi], c0[data.multi], c1[data.multi], c2[data.multi] = sums
+    loglik -= float(np.sum(np.log(denom)) - np.sum(np.log(r0[data.multi])))
+    return BlockParts(loglik, r1, r2, dead[1:1 + p], dead[1 + p:], a, b, c0, c1, c2)
+
+
+def combine(data: CoxData, parts: BlockParts, weight: np.ndarray | None = None):
+    """Score and information summed over blocks, each block weighted by ``weight`` (default 1):
+    the weights g(t) and g(t)^2 give the extra rows of ``cox.zph``'s score test."""
+    p, pairs = data.p, data.pairs
+    w = 1.0 if weight is None else weight
+    if weight is None:
+        x_dead = data.x_death_sum
+    else:
+        x_dead = data.z[1:1 + p, data.death_rows] @ np.repeat(weight, data.deaths.astype(np.int64))
+    a, c0 = parts.a * w, parts.c0 * w
+    score = x_dead - parts.r1 @ a
+    info = _matrix(parts.r2 @ a, p, pairs) - (parts.r1 * c0) @ parts.r1.T
+    if parts.d1 is not None:
+        b, c1, c2 = parts.b * w, parts.c1 * w, parts.c2 * w
+        score += parts.d1 @ b
+        info -= _matrix(parts.d2 @ b, p, pairs)
+        cross = (parts.r1 * c1) @ parts.d1.T
+        info += cross + cross.T - (parts.d1 * c2) @ parts.d1.T
+    return score, info
+
+
+def block_means(data: CoxData, parts: BlockParts) -> np.ndarray:
+    """The (Efron-averaged) risk-set mean of x at each event block, (p, B): what a death's
+    Schoenfeld residual x_i - mean subtracts."""
+    total = parts.r1 * parts.a
+    if parts.d1 is not None:
+        total = total - parts.d1 * parts.b
+    return total / data.deaths
 
 
 def loglik_score_info(data: CoxData, beta: np.ndarray, ties: str):
@@ -129,27 +184,9 @@ def loglik_score_info(data: CoxData, beta: np.ndarray, ties: str):
     Efron's d terms per tied time differ only by the fraction k/d of the deaths' own sums, so the
     per-term work reduces to five scalar sums per block, combined with the block sums.
     """
-    p, pairs = data.p, data.pairs
-    r = np.exp(beta @ data.z[1:1 + p])
-    risk = _risk_sums(data, data.z * r)
-    d = data.deaths
-    loglik = float(beta @ data.x_death_sum)
-    r0, r1, r2 = risk[0], risk[1:1 + p], risk[1 + p:]
-    if ties == "breslow" or data.multi.size == 0:
-        inv = d / r0
-        mean = r1 / r0
-        loglik -= float(np.sum(d * np.log(r0)))
-        score = data.x_death_sum - r1 @ inv
-        info = _matrix(r2 @ inv, p, pairs) - (mean * d) @ mean.T
-        return loglik, score, info
-    log_denominators, dead, a, b, c0, c1, c2 = _efron_sums(data, r0, r)
-    d1, d2 = dead[1:1 + p], dead[1 + p:]
-    loglik -= log_denominators
-    score = data.x_death_sum - (r1 @ a - d1 @ b)
-    info = _matrix(r2 @ a - d2 @ b, p, pairs)
-    cross = (r1 * c1) @ d1.T
-    info -= (r1 * c0) @ r1.T - cross - cross.T + (d1 * c2) @ d1.T
-    return loglik, score, info
+    parts = block_parts(data, beta, ties)
+    score, info = combine(data, parts)
+    return parts.loglik, score, info
 
 
 def exact_loglik_score_info(data: CoxData, beta: np.ndarray):

@@ -11,6 +11,7 @@ import dataclasses
 import math
 
 import numpy as np
+from scipy.stats import chi2
 
 
 def plain(value):
@@ -73,3 +74,24 @@ class StatResult:
 
     def _summary_rows(self) -> tuple[list[str], list[list]]:
         raise TypeError(f"{type(self).__name__} defines no summary rows")
+
+
+@dataclasses.dataclass(frozen=True)
+class ChiSquareTest(StatResult):
+    """A chi-square test statistic with its degrees of freedom and p-value."""
+
+    name: str
+    statistic: float
+    df: int
+    p_value: float
+    warnings: tuple[str, ...] = ()
+
+    def _summary_title(self) -> str:
+        return f"{self.name} test"
+
+    def _summary_rows(self):
+        return ["statistic", "df", "p"], [[self.statistic, self.df, self.p_value]]
+
+
+def chi_square_test(name: str, statistic: float, df: int) -> ChiSquareTest:
+    return ChiSquareTest(name, float(statistic), int(df), float(chi2.sf(statistic, df)))

@@ -11,41 +11,22 @@ Wald limits exp(b +- z se).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2, norm
+from scipy.stats import norm
 
 from oncotrial.errors import ConvergenceError, InvalidInput
 
 from . import _cox_kernel
 from ._data import check_survival_data
 from ._kernels import z_value
-from ._result import StatResult, format_table
+from ._result import ChiSquareTest, StatResult, chi_square_test, format_table
+from .cox_zph import ProportionalHazardsTest, compute_zph
 
 TIES = ("efron", "breslow", "exact")
-
-
-@dataclass(frozen=True)
-class ChiSquareTest(StatResult):
-    """A chi-square test statistic with its degrees of freedom and p-value."""
-
-    name: str
-    statistic: float
-    df: int
-    p_value: float
-    warnings: tuple[str, ...] = ()
-
-    def _summary_title(self) -> str:
-        return f"{self.name} test"
-
-    def _summary_rows(self):
-        return ["statistic", "df", "p"], [[self.statistic, self.df, self.p_value]]
-
-
-def chi_square_test(name: str, statistic: float, df: int) -> ChiSquareTest:
-    return ChiSquareTest(name, float(statistic), int(df), float(chi2.sf(statistic, df)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,6 +53,7 @@ class CoxResult(StatResult):
     ties: str
     conf_level: float = 0.95
     warnings: tuple[str, ...] = ()
+    ph_test: object = None
 
     @property
     def estimate(self) -> np.ndarray:
@@ -92,18 +74,20 @@ class CoxResult(StatResult):
         table = format_table(title, header, rows)
         tests = [f"{t.name}: {t.statistic:.4g} on {t.df} df, p = {t.p_value:.4g}"
                  for t in (self.lr_test, self.wald_test, self.score_test)]
-        return "\n".join([table, *tests, *(f"Warning: {w}" for w in self.warnings)])
+        ph = [self.ph_test.summary()] if self.ph_test is not None else []
+        return "\n".join([table, *tests, *ph, *(f"Warning: {w}" for w in self.warnings)])
 
 
 def design_matrix(n: int, group=None, covariates: Mapping | None = None, group_levels=None):
     """Columns of the model: treatment contrasts for ``group`` (R's ``groupB`` names), then the
     numeric covariates in the order given."""
-    columns, terms = [], []
+    columns, terms, assign = [], [], []
     if group is not None:
         data = check_survival_data(np.zeros(n), np.zeros(n), group, group_levels=group_levels)
         for code, level in enumerate(data.group_levels[1:], start=1):
             columns.append((data.group == code).astype(float))
             terms.append(f"group{level}")
+        assign.append(("group", tuple(range(len(columns)))))
     for name, values in (covariates or {}).items():
         try:
             col = np.asarray(values, dtype=float)
@@ -114,9 +98,10 @@ def design_matrix(n: int, group=None, covariates: Mapping | None = None, group_l
                                field=name, hint="drop or impute subjects with missing values")
         columns.append(col)
         terms.append(str(name))
+        assign.append((str(name), (len(columns) - 1,)))
     if not columns:
         raise InvalidInput("the model has no terms: give a group or covariates", field="group")
-    return np.column_stack(columns), tuple(terms)
+    return np.column_stack(columns), tuple(terms), tuple(assign)
 
 
 def _evaluate(data, beta, ties):
@@ -160,24 +145,48 @@ def newton_raphson(data, ties: str, max_iter: int = 20, eps: float = 1e-9):
 
 def estimate_cox(time, event, group=None, covariates: Mapping[str, Sequence[float]] | None = None,
                  strata=None, *, ties: str = "efron", group_levels: Sequence | None = None,
-                 conf_level: float = 0.95, max_iter: int = 20) -> CoxResult:
+                 conf_level: float = 0.95, max_iter: int = 20,
+                 check_proportional_hazards: bool = False) -> CoxResult:
     """Fit a Cox proportional hazards model; matches R ``coxph(Surv(time, status) ~ group + cov +
     strata(s), ties = ties)``.
 
     Parameters: ``time``/``event`` as for ``estimate_km``; ``group`` labels become treatment
     contrasts against the first of ``group_levels`` (sorted by default); ``covariates`` maps a
     name to numeric values; ``strata`` gives each stratum its own baseline hazard; ``ties`` is
-    'efron' (R's default), 'breslow' or 'exact'.  Returns a ``CoxResult``.  Raises
+    'efron' (R's default), 'breslow' or 'exact'.  With ``check_proportional_hazards`` the result
+    carries R's ``cox.zph`` test in ``ph_test`` and a warning where it rejects at 5%.
+    Returns a ``CoxResult``.  Raises
     ``InvalidInput`` for bad data, ``ConvergenceError`` if Newton-Raphson fails.
 
     >>> fit = estimate_cox([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], ["a", "b", "a", "b", "a", "b"])
     >>> fit.terms, round(float(fit.coef[0]), 4)
     (('groupb',), -0.2739)
     """
+    fit, model = fit_cox_model(time, event, group, covariates, strata, ties=ties,
+                               group_levels=group_levels, conf_level=conf_level, max_iter=max_iter)
+    if not check_proportional_hazards:
+        return fit
+    ph = compute_zph(fit, model)
+    return dataclasses.replace(fit, ph_test=ph, warnings=fit.warnings + ph.warnings)
+
+
+@dataclass(frozen=True, eq=False)
+class CoxModel:
+    """What a fit was computed from, for diagnostics that need the data (``cox.zph``)."""
+
+    survival: object
+    x: np.ndarray
+    assign: tuple
+    data: object
+
+
+def fit_cox_model(time, event, group=None, covariates=None, strata=None, *, ties="efron",
+                  group_levels=None, conf_level=0.95, max_iter=20) -> tuple[CoxResult, CoxModel]:
+    """``estimate_cox`` without options, returning the fit and the prepared model data."""
     if ties not in TIES:
         raise InvalidInput(f"ties is {ties!r}; allowed: {list(TIES)}", field="ties")
     sdata = check_survival_data(time, event, None, strata)
-    x, terms = design_matrix(sdata.n, group, covariates, group_levels)
+    x, terms, assign = design_matrix(sdata.n, group, covariates, group_levels)
     n_events = int(sdata.event.sum())
     if n_events == 0:
         raise InvalidInput("no events: a Cox model needs at least one event", field="event",
@@ -194,10 +203,11 @@ def estimate_cox(time, event, group=None, covariates: Mapping[str, Sequence[floa
     lr = chi_square_test("Likelihood ratio", 2.0 * (loglik - loglik0), p)
     wald = chi_square_test("Wald", float(beta @ info @ beta), p)
     score = chi_square_test("Score (log-rank)", float(score0 @ _solve(info0, score0)), p)
-    return CoxResult(terms, beta, se, variance, z, 2.0 * norm.sf(np.abs(z)), hr, hr_lower,
-                     hr_upper, float(loglik0), float(loglik),
-                     lr, wald, score, sdata.n, n_events, iterations, ties, conf_level,
-                     _cox_warnings(sdata, x, terms, n_events))
+    fit = CoxResult(terms, beta, se, variance, z, 2.0 * norm.sf(np.abs(z)), hr, hr_lower,
+                    hr_upper, float(loglik0), float(loglik),
+                    lr, wald, score, sdata.n, n_events, iterations, ties, conf_level,
+                    _cox_warnings(sdata, x, terms, n_events))
+    return fit, CoxModel(sdata, x, assign, data)
 
 
 def _cox_warnings(sdata, x, terms, n_events) -> tuple[str, ...]:
@@ -213,3 +223,21 @@ def _cox_warnings(sdata, x, terms, n_events) -> tuple[str, ...]:
             warnings.append(f"{term}: one side has no events; the hazard ratio drifts "
                             f"towards 0 or infinity")
     return tuple(warnings)
+
+
+def proportional_hazards_test(time, event, group=None,
+                              covariates: Mapping[str, Sequence[float]] | None = None,
+                              strata=None, *, ties: str = "efron", transform: str = "km",
+                              group_levels: Sequence | None = None) -> ProportionalHazardsTest:
+    """Fit the Cox model and test proportional hazards per term and globally, as R
+    ``cox.zph(coxph(...), transform = transform)`` in survival 3.x (a score test, not the
+    survival 2.x regression of residuals on time).  Warnings name terms rejected at 5%.
+
+    >>> t = proportional_hazards_test([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 1, 0, 1, 1, 1, 1],
+    ...                               ["a", "b", "a", "b", "a", "b", "a", "b"])
+    >>> t.terms, int(t.global_test.df)
+    (('group',), 1)
+    """
+    fit, model = fit_cox_model(time, event, group, covariates, strata, ties=ties,
+                               group_levels=group_levels)
+    return compute_zph(fit, model, transform)
