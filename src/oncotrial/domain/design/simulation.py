@@ -134,7 +134,15 @@ def _entry_times(trials: int, subjects: int, accrual_months: float, accrual: str
 
 
 def _exponentials(rng, shape):
-    return rng.standard_exponential(shape, dtype=np.float32)
+    """Unit exponentials as ``-ln(1 - U)`` from float32 uniforms, in place.
+
+    About twice as fast as ``standard_exponential(dtype=float32)`` here; the float32 grid truncates
+    the tail at 16.6 (probability 6e-8).
+    """
+    draws = rng.random(shape, dtype=np.float32)
+    np.subtract(np.float32(1.0), draws, out=draws)
+    np.log(draws, out=draws)
+    return np.negative(draws, out=draws)
 
 
 def _dropout_times(dropout_per_year: float, shape, rng):
@@ -215,7 +223,8 @@ def _observe(entry, true_time, dropout, scans: ScanSchedule, analysis, rng, xp) 
     follow = analysed_at - entry
     event = calendar <= analysed_at
     if dropout is None and scans.continuous:
-        return _Observed(xp.where(event, seen, follow), event, None, tau[:, 0])
+        # An event is seen by the analysis exactly when its time is within the follow-up.
+        return _Observed(xp.minimum(seen, follow), event, None, tau[:, 0])
     censor = follow if dropout is None else xp.minimum(follow, dropout)
     censor = xp.where(follow >= 0, _last_scan_before(censor, scans, xp), follow)
     return _Observed(xp.where(event, seen, censor), event, None, tau[:, 0])

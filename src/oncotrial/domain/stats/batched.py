@@ -62,7 +62,10 @@ def sort_survival_rows(time, event, treated, enrolled=None, *, xp=np) -> SortedS
         enrolled = xp.asarray(enrolled, dtype=bool)
         time = xp.where(enrolled, time, xp.float32(_EXCLUDED_TIME))
         event = event & enrolled
-    flags = xp.where(event, xp.int32(0), xp.int32(2)) | xp.asarray(treated, dtype=xp.int32)
+    treated = xp.asarray(treated)
+    if treated.ndim == 2 and treated.strides[0] == 0:
+        treated = treated[0]  # one row broadcast to all trials: convert the row only
+    flags = xp.where(event, xp.int32(0), xp.int32(2)) | treated.astype(xp.int32)
     key = (xp.ascontiguousarray(time).view(xp.int32) & xp.int32(~3)) | flags
     key.sort(axis=1)
     flags = key & 3
