@@ -22,6 +22,11 @@ NO_SEEDS = "the seed records (../shared/seeds beside the repository) are not on 
 SITE_BUG = ("crlm-sbrt-sintilimab.yaml writes the site as one quoted string, so its name is "
             "'Fudan University Shanghai Cancer Center, city: Shanghai, region: ...' and city, region "
             "and country are empty")
+# Conditional on that defect: while it is there these tests are expected failures; once the file is
+# fixed they run (and must pass) with no marker to remove.
+site_bug = pytest.mark.xfail(
+    any("city:" in site.name for site in load_builtin_protocol("crlm-sbrt-sintilimab").sites),
+    reason=SITE_BUG, strict=True)
 REGISTRY_KINDS = {"DRUG": "drug", "PROCEDURE": "procedure", "RADIATION": "radiation"}
 STATUSES = ("NOT_YET_RECRUITING", "RECRUITING", "ACTIVE_NOT_RECRUITING", "COMPLETED", "SUSPENDED",
             "TERMINATED", "WITHDRAWN", "UNKNOWN")
@@ -245,13 +250,13 @@ def test_trial_b_sponsor_is_fudan_university(trial_b):
     assert trial_b.registry.sponsor == "Fudan University"  # lead sponsor (seed-trials.md §1.2)
 
 
-@pytest.mark.xfail(strict=True, reason=SITE_BUG)
+@site_bug
 def test_trial_b_site_is_fudan_university_shanghai_cancer_center(trial_b):
     assert "Fudan University Shanghai Cancer Center" in seed_lines("003")
     assert [site.name for site in trial_b.sites] == ["Fudan University Shanghai Cancer Center"]
 
 
-@pytest.mark.xfail(strict=True, reason=SITE_BUG)
+@site_bug
 def test_trial_b_site_is_in_shanghai_shanghai_municipality_china(trial_b):
     assert "Shanghai, Shanghai Municipality, China" in seed_lines("003")
     (site,) = trial_b.sites
@@ -330,7 +335,7 @@ def seed_pieces(prefix: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("protocol_id, prefix, number, piece", [
     pytest.param(protocol_id, prefix, number, piece, id=f"{prefix}:{number}:{piece[:30]}",
-                 marks=[pytest.mark.xfail(strict=True, reason=SITE_BUG)]
+                 marks=[site_bug]
                  if piece.startswith(("Fudan University Shanghai", "Shanghai, ")) else [])
     for protocol_id, prefix in (("crlm-mwa-camrelizumab", "000"), ("crlm-sbrt-sintilimab", "003"))
     for number, piece in seed_pieces(prefix)
