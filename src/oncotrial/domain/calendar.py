@@ -39,7 +39,6 @@ SubjectStatus = Literal["not_started", "on_treatment", "follow_up", "survival_fo
 
 # The protocol model has no window for survival contacts; ±14 days around a 3-monthly call is the
 # usual allowance [ASSUMPTION, seed-trials.md §3.1 lists the contact interval only].
-SURVIVAL_CONTACT_WINDOW_DAYS = 14
 
 
 # --- the subject's actual events -------------------------------------------------------------
@@ -646,7 +645,8 @@ def _derive_assessments(protocol, events, as_of):
     matched, unscheduled = _match_visits(slots, sorted(events.assessments), anchor)
     out = [_assessment(slot, matched.get(i), as_of, events, anchor) for i, slot in enumerate(slots)]
     if events.progression_date and schedule.survival_contact_days:
-        out += _survival_contacts(schedule.survival_contact_days, events, as_of, anchor)
+        out += _survival_contacts(schedule.survival_contact_days, schedule.survival_contact_window_days,
+                                  events, as_of, anchor)
     return tuple(out), tuple(unscheduled)
 
 
@@ -699,7 +699,7 @@ def _assessment(slot, done_on, as_of, events, anchor) -> PlannedAssessment:
                   number=number, study_day=(due - anchor).days, phase=phase)
 
 
-def _survival_contacts(interval: int, events, as_of, anchor) -> list[PlannedAssessment]:
+def _survival_contacts(interval: int, window_days: int, events, as_of, anchor) -> list[PlannedAssessment]:
     """Survival contacts every ``interval`` days after progression until death or off-study."""
     end = min([d for d in (events.death_date, events.off_study_date) if d] or [date.max])
     contacts = sorted(events.survival_contacts)
@@ -709,10 +709,10 @@ def _survival_contacts(interval: int, events, as_of, anchor) -> list[PlannedAsse
         due = events.progression_date + timedelta(interval * number)
         if due > end:
             break
-        window = timedelta(SURVIVAL_CONTACT_WINDOW_DAYS)
+        window = timedelta(window_days)
         done = next((c for c in contacts if due - window <= c <= due + window), None)
         later = any(c > due + window for c in contacts)
-        out.append(_visit(PlannedAssessment, due, SURVIVAL_CONTACT_WINDOW_DAYS, done, as_of, events,
+        out.append(_visit(PlannedAssessment, due, window_days, done, as_of, events,
                           later_done=later, kind="survival_contact", number=number,
                           study_day=(due - anchor).days))
         if due > as_of:

@@ -115,7 +115,12 @@ class Regimen:
 
 @dataclass(frozen=True)
 class ProcedureEvent:
-    """A local therapy event: ablation session, SBRT course or resection."""
+    """A local therapy event: ablation session, SBRT course or resection.
+
+    ``response_imaging_days`` plans contrast imaging of each treated site that many days after every
+    session (technique efficacy about 4 weeks after ablation: Ahmed et al., Radiology 2014;
+    endpoints.md §5.4), with ``response_imaging_window_days`` either side.
+    """
 
     kind: ProcedureKind
     technique: str = ""
@@ -124,6 +129,8 @@ class ProcedureEvent:
     dose_gy: float | None = None
     fractions: int | None = None
     target: str = ""
+    response_imaging_days: tuple[int, ...] = ()
+    response_imaging_window_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -195,6 +202,7 @@ class AssessmentSchedule:
     tumour_marker: str = "CEA"
     stop_at_progression: bool = True
     survival_contact_days: int = 90
+    survival_contact_window_days: int = 14
 
 
 @dataclass(frozen=True)
@@ -238,6 +246,7 @@ class RandomizationSpec:
     stratify_by_site: bool = False
     block_multiples: tuple[int, ...] = (1, 2)
     minimization_probability: float = 0.8
+    minimization_measure: Literal["range", "variance"] = "range"
 
 
 @dataclass(frozen=True)

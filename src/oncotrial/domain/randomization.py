@@ -121,8 +121,8 @@ def allocate(spec: RandomizationSpec, state: RandomizationState | None,
 
     ``subject_factors`` maps each factor id of ``spec.factors`` (and ``"site"`` when
     ``spec.stratify_by_site``) to the subject's level. ``measure`` chooses the minimization imbalance
-    (``range``, the default, or ``variance``; Pocock & Simon 1975 §3); a spec field
-    ``minimization_measure`` is honoured when the protocol model has one.
+    (``range`` or ``variance``; Pocock & Simon 1975 §3) and defaults to the spec's
+    ``minimization_measure``.
 
     Raises :class:`InvalidInput` for a missing factor or an unknown level (naming the field and the
     allowed levels) and for a protocol that is not randomized.
@@ -142,7 +142,7 @@ def allocate(spec: RandomizationSpec, state: RandomizationState | None,
     elif spec.method == "permuted_blocks":
         allocation, state = _allocate_in_block(spec, state, levels, rng)
     elif spec.method == "minimization":
-        chosen = measure or getattr(spec, "minimization_measure", "range")
+        chosen = measure or spec.minimization_measure
         allocation = _allocate_by_minimization(spec, state, levels, rng, chosen)
         state = replace(state, level_counts=_add_level_counts(state.level_counts, levels, allocation.arm))
     else:
@@ -484,7 +484,7 @@ def _block_sequences(spec, shape, length, rng) -> np.ndarray:
 
 def _simulate_minimization(spec, levels, n_levels, rng) -> np.ndarray:
     """Pocock–Simon for all trials at once: one pass over subjects, vectorised over trials."""
-    measure = getattr(spec, "minimization_measure", "range")
+    measure = spec.minimization_measure
     weights = np.asarray(_arms_and_weights(spec)[1], float)
     runs, subjects, n_factors = levels.shape
     counts = np.zeros((runs, n_factors, n_levels, len(weights)))
