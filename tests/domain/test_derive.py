@@ -295,3 +295,19 @@ def test_a_subject_row_is_json_ready(protocol):
     assert row["confirmed_bor"] == "SD"
     with pytest.raises(NotFound):
         result.subject("no-such-subject")
+
+
+def test_the_teae_window_comes_from_the_protocol_unless_overridden(protocol):
+    from oncotrial.domain.protocol import EndpointDef
+    from oncotrial.domain.safety import TeaeWindow
+    records = r12_patient()  # single dose on day 14
+    records["adverse_events"] = [AdverseEvent(S, "1", "Diarrhea", day(14 + 60), 3)]
+    row = derive_subject_outcomes(protocol, options=CUTOFF, **records).subject(S)
+    assert not row.has_grade_3_4_teae  # 60 days after the last dose > 30
+    ae_rate = EndpointDef("ae", "AE rate", "rate", "safety", "ae_grade_3_4_rate",
+                          parameters={"teae_window_days": 90})
+    longer = dataclasses.replace(protocol, endpoints=protocol.endpoints + (ae_rate,))
+    assert derive_subject_outcomes(longer, options=CUTOFF, **records).subject(S).has_grade_3_4_teae
+    override = dataclasses.replace(CUTOFF, teae_window=TeaeWindow(30))
+    assert not derive_subject_outcomes(longer, options=override, **records).subject(
+        S).has_grade_3_4_teae

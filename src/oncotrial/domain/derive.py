@@ -86,7 +86,7 @@ class DerivationOptions:
     include_non_measurable_in_dcr: bool = False
     derive_irecist: bool = False
     iupd_unconfirmed_counts_as_event: bool = True
-    teae_window: safety.TeaeWindow = field(default_factory=safety.TeaeWindow)
+    teae_window: safety.TeaeWindow | None = None
     missing_grade_imputation: int | None = None
     sbrt_anchor: str = "first_fraction"
     landmark_days: float = ep.DAYS_PER_YEAR
@@ -196,6 +196,7 @@ class _Rules:
     missed_visit: ep.MissedVisitRule
     randomized: bool
     local_control_from_start: bool = False
+    teae_window: safety.TeaeWindow = safety.TeaeWindow()
 
 
 def derive_missed_visit_rule(schedule: AssessmentSchedule) -> ep.MissedVisitRule:
@@ -233,7 +234,22 @@ def _resolve_rules(protocol: Protocol, options: DerivationOptions) -> _Rules:
                   bor=_bor_rules(protocol, options), missed_visit=missed,
                   randomized=protocol.is_randomized,
                   local_control_from_start=_endpoint_parameter(
-                      protocol, ("local_control",), "origin") in ("randomization", "enrolment"))
+                      protocol, ("local_control",), "origin") in ("randomization", "enrolment"),
+                  teae_window=options.teae_window or _teae_window(protocol))
+
+
+def _teae_window(protocol: Protocol) -> safety.TeaeWindow:
+    """TEAE windows from the protocol's AE endpoint parameters (`teae_window_days`,
+    `immune_related_window_days`, `serious_window_days`), else the spec's 30 days (§0.3)."""
+    rules = ("ae_grade_3_4_rate", "ae_rate", "teae")
+
+    def read(name):
+        value = _endpoint_parameter(protocol, rules, name)
+        return None if value is None else int(value)
+
+    return safety.TeaeWindow(teae_window_days=read("teae_window_days") or 30,
+                             immune_related_window_days=read("immune_related_window_days"),
+                             serious_window_days=read("serious_window_days"))
 
 
 def _bor_rules(protocol: Protocol, options: DerivationOptions) -> BorRules:
@@ -381,7 +397,7 @@ def _derive_one(subject, tables, rules, options, collect):
     start = _start_date(subject, tables, rules, options)
     death = min((d.date for d in tables.deaths), default=None)
     nact = min((t.start_date for t in tables.new_therapies), default=None)
-    teaes = _teae_records(tables, nact, options)
+    teaes = _teae_records(tables, nact, rules.teae_window)
     if start is None:
         problems.append(DataQualityFlag("NO_START_DATE", subject.subject_id,
                                         f"subject {subject.subject_id} has no start date: no "
@@ -476,9 +492,9 @@ def _exposure(tables: _SubjectTables) -> tuple[date | None, date | None]:
     return min(firsts, default=None), max(days, default=None)
 
 
-def _teae_records(tables: _SubjectTables, nact: date | None, options: DerivationOptions):
+def _teae_records(tables: _SubjectTables, nact: date | None, window: safety.TeaeWindow):
     first, last = _exposure(tables)
-    return safety.derive_teae_flags(tables.adverse_events, first, last, options.teae_window, nact)
+    return safety.derive_teae_flags(tables.adverse_events, first, last, window, nact)
 
 
 def _last_known_alive(subject: Subject, tables: _SubjectTables, death: date | None) -> date | None:
