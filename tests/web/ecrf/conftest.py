@@ -56,3 +56,22 @@ def enter_follow_up(user, subject, visit, date, sizes, response="", new=()):
     header = {"visit": visit, "date": date.isoformat(), "method": "CT", "is_baseline": False,
               "investigator_response": response}
     return save_tumour_assessment(user, subject, header, rows)
+
+
+ANSWERS_A = {"age_years": 58, "crc_histology_confirmed": True, "metastasis_sites": "liver",
+             "lesions_ablatable": True, "measurable_disease": True, "ecog": 0, "anc": 3.0,
+             "platelets": 220, "bilirubin_uln": 0.8, "alt_ast_uln": 1.2, "prior_anti_pd1": False,
+             "active_autoimmune_disease": False}
+
+
+def enrolled_subject_a(cast, regimen: str = "mfolfox6") -> Subject:
+    """Trial A (single arm): a subject consented, eligible, enrolled, with a chemotherapy regimen."""
+    from oncotrial.web.services.events import record_subject_event
+    from oncotrial.web.services.subjects import assess_eligibility, enrol_subject
+
+    subject = make_subject(cast)
+    assess_eligibility(cast.coordinator_a, subject, assessed_on=CONSENT, answers=ANSWERS_A)
+    enrol_subject(cast.coordinator_a, subject, enrolled_on=CONSENT)
+    record_subject_event(cast.coordinator_a, subject, kind="regimen_choice", occurred_on=CONSENT,
+                         item="chemotherapy", value=regimen)
+    return Subject.objects.get(pk=subject.pk)

@@ -120,6 +120,11 @@ def safety_summary(user, study) -> dict:
         per_subject.append(safety)
         rows += [{"subject": subject.identifier, "site": subject.site.code, "term": term,
                   "worst_grade": grade} for term, grade in sorted(safety.worst_grade_by_term.items())]
+    if not per_subject:
+        empty = {"numerator": 0, "denominator": 0, "percent": None, "ci_lower": None, "ci_upper": None}
+        return {"n_safety": 0, "definition": "No subject has received protocol therapy yet.",
+                "rows": [], "grade_3_4": empty, "grade_3_plus": empty, "grade_5": empty,
+                "worst_grade_counts": {}}
     summary = derive_safety_summary(per_subject)
     return {"n_safety": summary.n_safety, "definition": summary.definition, "rows": rows,
             "grade_3_4": _rate(summary.grade_3_4), "grade_3_plus": _rate(summary.grade_3_plus),

@@ -1,0 +1,23 @@
+"""eCRF entries move the core calendar (trial A: chemotherapy + camrelizumab 7 days after each
+ablation; seed-trials.md §2.3)."""
+
+import datetime as dt
+
+from tests.web.ecrf.conftest import enrolled_subject_a, enter_baseline
+
+from oncotrial.web.ecrf.services.records import save_record
+from oncotrial.web.services.events import derive_subject_calendar
+
+
+def test_an_ablation_entered_on_the_ecrf_moves_the_next_dose_to_day_7(single_arm_cast):
+    cast = single_arm_cast
+    subject = enrolled_subject_a(cast)
+    enter_baseline(cast.coordinator_a, subject, sizes=(30, 20))
+    save_record(cast.coordinator_a, subject, "local_therapy",
+                {"kind": "MWA", "date": "2025-02-10", "lesion_ids": "T1", "technical_success": "true"})
+    calendar = derive_subject_calendar(subject, dt.date(2025, 2, 12))
+    assert {d.due for d in calendar.next_doses} == {dt.date(2025, 2, 17)}
+    save_record(cast.coordinator_a, subject, "dose_administration",
+                {"drug": "camrelizumab", "date": "2025-02-17", "action": "given", "dose": "200", "unit": "mg"})
+    calendar = derive_subject_calendar(subject, dt.date(2025, 2, 18))
+    assert calendar.clock("antibody").next_dose.due == dt.date(2025, 3, 10)  # q3w from the actual dose
