@@ -137,3 +137,11 @@ def test_clopper_pearson_matches_r_binom_test():
 def test_a_rate_needs_a_proportion():
     with pytest.raises(InvalidInput, match="0 ≤ numerator"):
         ep.compute_binomial_rate(5, 3)
+
+
+@pytest.mark.parametrize("module", ["endpoints", "local_control", "safety", "derive", "batch"])
+def test_the_docstring_examples_run(module):
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(f"oncotrial.domain.{module}"))
+    assert result.failed == 0

@@ -116,6 +116,11 @@ def derive_batch_outcomes(batch: TumourBatch, rules: BatchRules) -> BatchResult:
     """Timepoint responses, BOR (unconfirmed and confirmed) and PFS for every subject of `batch`,
     identical to the per-subject engines (RECIST 1.1 §4.3–4.4; spec §1.5–1.8, §1.11–1.12, §3.3 with
     FDA 2007 Table A censoring). Vectorised over subjects; loops only over assessment columns.
+
+    >>> batch = simulate_tumour_batch(np.random.default_rng(1), 1000)
+    >>> result = derive_batch_outcomes(batch, BatchRules(date(2026, 3, 31)))
+    >>> result.bor.shape, RESPONSES[result.response[0, 0]] in RESPONSES
+    ((1000,), True)
     """
     overall, target, non_target, sums = _timepoints(batch, rules)
     kept = _evaluable(batch, overall, rules)

@@ -234,7 +234,15 @@ def derive_time_to_event(
     than the missed-visit threshold after LA is censored at LA (F9); no event → the latest censoring
     source, never after the window end.
 
-    Example: SD at day 56 and 112, PD at day 168 gives an event at day 168, AVAL 169 (case P-01).
+    Returns a `TimeToEventResult` naming the deciding rule. Example (case P-03: PD after two missed
+    visits is censored at the last adequate assessment):
+
+    >>> rule = MissedVisitRule(((None, 56),), 7)
+    >>> data = derive_pfs_data("01-004", date(2024, 1, 1), [
+    ...     AssessmentOutcome(date(2024, 2, 26), "SD"), AssessmentOutcome(date(2024, 8, 12), "PD")])
+    >>> result = derive_time_to_event(data, pfs_definition(rule), date(2025, 6, 30))
+    >>> (result.rule_id, result.date.isoformat(), result.aval_days, result.cnsr)
+    ('EVENT_AFTER_2PLUS_MISSED', '2024-02-26', 57, 3)
     """
     if definition.require_baseline and not data.has_valid_baseline:
         return _result(data, definition, data.start_date, NO_BASELINE, "no valid baseline")

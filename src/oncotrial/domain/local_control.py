@@ -111,6 +111,13 @@ def derive_treated_lesion_outcomes(
     scan documented complete ablation, and an equivocal finding later called LTP backdates to its
     first scan. SBRT: TTLP starts at the first fraction (or the last, `sbrt_anchor`); in-field
     progression is an adjudicated "LTP" finding or growth by the per-lesion 20% + 5 mm rule.
+
+    >>> mwa = Procedure("P1", "MWA1", "MWA", date(2024, 1, 10), ("A1",))
+    >>> scans = [TreatedSiteAssessment("P1", "A1", date(2024, 2, 9), "COMPLETE"),
+    ...          TreatedSiteAssessment("P1", "A1", date(2024, 7, 8), "LTP")]
+    >>> outcome = derive_treated_lesion_outcomes("P1", [mwa], scans, date(2025, 6, 30))[0]
+    >>> (outcome.primary_technique_efficacy, outcome.ttlp.aval_days)   # case L-01
+    (True, 181)
     """
     if sbrt_anchor not in SBRT_ANCHORS:
         raise InvalidInput(f"sbrt_anchor is {sbrt_anchor!r}", field="sbrt_anchor",

@@ -162,7 +162,14 @@ def derive_teae_flags(
     TEAE: starts on or after the first dose of any protocol therapy (drug, ablation or SBRT) and no
     later than the last dose + window; or belongs to an event present before the first dose whose
     grade then worsened (its TEAE grade is the worsened grade). Records of a pre-existing event that
-    did not worsen are not TEAEs (cases A-03, A-04, A-05).
+    did not worsen are not TEAEs (cases A-03, A-04, A-05). Returns one `TeaeRecord` per AE record,
+    in start-date order, each with the rule that decided its flag.
+
+    >>> pre = AdverseEvent("P3", "1", "Hypertension", date(2023, 12, 27), 1, event_id="H")
+    >>> worse = AdverseEvent("P3", "2", "Hypertension", date(2024, 1, 30), 3, event_id="H")
+    >>> [r.treatment_emergent for r in derive_teae_flags([worse, pre], date(2024, 1, 1),
+    ...                                                   date(2024, 3, 1))]
+    [False, True]
     """
     records = sorted(adverse_events, key=lambda ae: (ae.start_date, ae.ae_id))
     if first_dose_date is None:
