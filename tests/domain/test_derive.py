@@ -26,6 +26,7 @@ from oncotrial.domain.lesions import (
     NewLesionCertainty,
     NonTargetState,
     NonTargetStatus,
+    TargetResult,
 )
 from oncotrial.domain.protocol import AssessmentSchedule, SchedulePhase
 from oncotrial.domain.records import (
@@ -311,3 +312,16 @@ def test_the_teae_window_comes_from_the_protocol_unless_overridden(protocol):
     override = dataclasses.replace(CUTOFF, teae_window=TeaeWindow(30))
     assert not derive_subject_outcomes(longer, options=override, **records).subject(
         S).has_grade_3_4_teae
+
+
+def test_duration_of_cr_runs_from_the_first_cr(protocol):
+    # Spec §3.5: R-05-like patient, CR at d56 and d112, PD (regrowth) at d168.
+    records = one_target_patient({0: 25, 56: 0, 112: 0, 168: 12})
+    records["measurements"] = [m if m.size else dataclasses.replace(
+        m, result=TargetResult.DISAPPEARED, size=None) for m in records["measurements"]]
+    row = derive_subject_outcomes(protocol, options=CUTOFF, **records).subject(S)
+    assert (row.bor, row.confirmed_bor) == ("CR", "CR")
+    assert (row.duration_of_cr.start_date, row.duration_of_cr.date) == (day(56), day(168))
+    assert row.duration_of_cr.aval_days == 113 and row.duration_of_cr.is_event
+    assert derive_subject_outcomes(protocol, options=CUTOFF, **r12_patient()).subject(
+        S).duration_of_cr is None

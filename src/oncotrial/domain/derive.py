@@ -129,6 +129,7 @@ class SubjectOutcome:
     ibor: str | None = None
     confirmed_ibor: str | None = None
     ipfs: ep.TimeToEventResult | None = None
+    duration_of_cr: ep.TimeToEventResult | None = None
     treated_lesions: tuple[lc.TreatedLesionOutcome, ...] = ()
     flags: tuple[DataQualityFlag, ...] = ()
 
@@ -532,6 +533,9 @@ def _outcome(subject, tables, rules, options, start, death, nact, recist: Recist
     response_date = bor.confirmed_response_date if required else bor.first_response_date
     dor = (ep.derive_time_to_event(ep.derive_dor_data(pfs_data, response_date), rules.dor, cutoff)
            if response_date is not None else None)
+    cr_date = _first_cr_date(bor, required)
+    duration_of_cr = (ep.derive_time_to_event(ep.derive_dor_data(pfs_data, cr_date), rules.dor,
+                                              cutoff) if cr_date is not None else None)
     used_bor = bor.confirmed_bor if required else bor.bor
     received = bool(tables.doses or any(p.planned for p in tables.procedures))
     flags = ep.derive_response_flags(used_bor.value, measurable_disease=baseline.has_measurable_disease,
@@ -549,6 +553,7 @@ def _outcome(subject, tables, rules, options, start, death, nact, recist: Recist
         confirmed_bor_date=bor.confirmed_bor_date, in_response_population=flags.in_population,
         responder=flags.responder, disease_control=flags.disease_control, pfs=pfs,
         os=ep.derive_time_to_event(os_data, rules.os, cutoff), dor=dor,
+        duration_of_cr=duration_of_cr,
         time_to_response=ep.derive_time_to_response(sid, start, response_date),
         local_control=local, pfs_12_month_status=ep.derive_landmark_status(pfs, options.landmark_days),
         worst_ae_grade=worst.worst_grade, has_grade_3_4_teae=worst.has_grade_3_4,
@@ -577,6 +582,14 @@ def _ipfs(irecist: IrecistResult, outcome: SubjectOutcome, death, nact, rules, o
         adequate_dates=tuple(tp.date for tp in irecist.timepoints if tp.response in _I_ADEQUATE),
         has_valid_baseline=outcome.has_valid_baseline, new_therapy_date=nact)
     return ep.derive_time_to_event(data, rules.ipfs, options.data_cutoff)
+
+
+def _first_cr_date(bor: BestOverallResponse, confirmation_required: bool) -> date | None:
+    """Start of the duration of CR (spec §3.5): the first CR, or the first confirmed CR when the
+    trial requires confirmation."""
+    if confirmation_required:
+        return bor.confirmed_bor_date if bor.confirmed_bor == Response.CR else None
+    return next((r.date for r in bor.responses_used if r.response == Response.CR), None)
 
 
 def _local_control(sid, tables, recist, death, rules, options, origin: date | None):
