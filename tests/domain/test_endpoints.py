@@ -145,3 +145,12 @@ def test_the_docstring_examples_run(module):
     import importlib
     result = doctest.testmod(importlib.import_module(f"oncotrial.domain.{module}"))
     assert result.failed == 0
+
+
+def test_a_definition_lists_its_rules_for_a_report():
+    lines = ep.pfs_definition(Q8W).rule_descriptions
+    assert lines[0].startswith("PFS: ")
+    assert any("EVENT_AFTER_2PLUS_MISSED" in line and "every 56 ± 7 days" in line for line in lines)
+    assert any("NEW_ANTICANCER_THERAPY" in line and "are included" in line for line in lines)
+    ema = ep.pfs_definition(Q8W, style="EMA").rule_descriptions
+    assert not any("MISSED" in line or "NEW_ANTICANCER" in line for line in ema)

@@ -341,8 +341,9 @@ def derive_subject_outcomes(
         timepoints.extend(recist.timepoints if recist else ())
         teaes.extend(records)
         problems.extend(found)
-    descriptions = (rules.pfs.description, rules.missed_visit.description, rules.bor.description,
-                    options.recist_rules.description, safety.SafetySummary.definition)
+    descriptions = (*rules.pfs.rule_descriptions, *rules.os.rule_descriptions,
+                    rules.bor.description, options.recist_rules.description,
+                    safety.SafetySummary.definition)
     if options.derive_irecist:
         descriptions += (IrecistRules(
             iupd_unconfirmed_counts_as_event=options.iupd_unconfirmed_counts_as_event).description,)

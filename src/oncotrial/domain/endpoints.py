@@ -124,6 +124,23 @@ class TimeToEventDefinition:
         if self.new_therapy_rule is None:
             object.__setattr__(self, "new_therapy_rule", NEW_ANTICANCER_THERAPY)
 
+    @property
+    def rule_descriptions(self) -> tuple[str, ...]:
+        """Every rule of the endpoint in plain English, in the order a report prints them."""
+        lines = [f"{self.endpoint}: {self.description}"]
+        lines += [f"Event {r.id}: {r.description}" for r in self.event_rules]
+        lines += [f"Censoring {r.id}: {r.description}" for r in self.censor_rules]
+        if self.require_baseline:
+            lines.append(f"Censoring {NO_BASELINE.id}: {NO_BASELINE.description}")
+        if self.missed_visit_rule is not None:
+            lines.append(f"Censoring {EVENT_AFTER_2PLUS_MISSED.id}: "
+                         f"{self.missed_visit_rule.description}")
+        if self.censor_at_new_anticancer_therapy:
+            included = "included" if self.nact_assessment_inclusion == "on_or_before" else "excluded"
+            lines.append(f"Censoring {self.new_therapy_rule.id}: {self.new_therapy_rule.description}"
+                         f" Assessments on the day it starts are {included}.")
+        return tuple(lines)
+
 
 @dataclass(frozen=True)
 class EventCandidate:
@@ -135,10 +152,6 @@ class EventCandidate:
     date: date
     recorded_date: date | None = None
     reference: str = ""
-
-    @property
-    def observed_on(self) -> date:
-        return self.recorded_date or self.date
 
 
 @dataclass(frozen=True)
