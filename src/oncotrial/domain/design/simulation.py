@@ -343,7 +343,8 @@ def _run_chunks(chunk, runs: int, chunk_size: int, progress, rng, workers: int, 
     collected: dict[str, list] = {}
     done = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for i, part in enumerate(pool.map(work, range(len(sizes)))):
+        parts = pool.map(work, range(len(sizes))) if workers > 1 else map(work, range(len(sizes)))
+        for i, part in enumerate(parts):
             for name, values in part.items():
                 collected.setdefault(name, []).append(values)
             done += sizes[i]

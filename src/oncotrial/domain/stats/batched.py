@@ -132,8 +132,8 @@ def logrank_test_batched(time, event, treated, enrolled=None, *, ties: bool = Tr
         n, n1 = data.at_risk, data.at_risk_treated
         share = n1 * (1.0 / n)
     events = data.event
-    observed_minus_expected = (xp.einsum("ij,ij->i", events, data.treated)
-                               - xp.einsum("ij,ij->i", events, share))
+    observed_treated = xp.einsum("ij,ij->i", events, data.treated)
+    observed_minus_expected = observed_treated - xp.einsum("ij,ij->i", events, share)
     breslow_terms = share * (1.0 - share)
     breslow = xp.einsum("ij,ij->i", events, breslow_terms)
     variance = xp.einsum("ij,ij->i", events, breslow_terms * hyper) if ties else breslow
@@ -141,17 +141,19 @@ def logrank_test_batched(time, event, treated, enrolled=None, *, ties: bool = Tr
         z = observed_minus_expected / xp.sqrt(variance)
         beta = observed_minus_expected / breslow
         for _ in range(max(0, newton_steps - 1)):
-            beta = beta + _newton_increment(data, n, n1, beta, xp)
-    return BatchedLogrank(z, observed_minus_expected, variance, data.event.sum(axis=1),
-                          (data.event * data.treated).sum(axis=1), beta)
+            beta = beta + _newton_increment(events, share, observed_treated, beta, xp)
+    return BatchedLogrank(z, observed_minus_expected, variance, events.sum(axis=1),
+                          observed_treated, beta)
 
 
-def _newton_increment(data: SortedSurvival, n, n1, beta, xp):
-    weight = xp.exp(beta)[:, None]
-    share = weight * n1 / (n - n1 + weight * n1)
-    score = (data.event * (data.treated - share)).sum(axis=1)
-    information = (data.event * share * (1.0 - share)).sum(axis=1)
-    return xp.clip(score / information, -5.0, 5.0)
+def _newton_increment(events, share_at_zero, observed_treated, beta, xp):
+    """Breslow score over information at ``beta``; the treated share of the risk set at beta is
+    ``w r / (1 + (w - 1) r)`` with ``w = exp(beta)`` and ``r`` the share at beta = 0."""
+    weight = xp.exp(beta)[:, None].astype(share_at_zero.dtype)
+    share = weight * share_at_zero / (1.0 + (weight - 1.0) * share_at_zero)
+    expected = xp.einsum("ij,ij->i", events, share)
+    information = expected - xp.einsum("ij,ij->i", events, share * share)
+    return xp.clip((observed_treated - expected) / information, -5.0, 5.0)
 
 
 @dataclass(frozen=True)
@@ -179,17 +181,23 @@ def estimate_km_batched(data: SortedSurvival, *, group: str = "all", landmark: f
         member = 1.0 - data.treated
         at_risk = data.at_risk - data.at_risk_treated
     events = data.event * member
+    n_subjects = data.key.shape[1]
+    # log(1 - 1/n) for the integer numbers at risk, looked up rather than computed per position;
+    # n = 1 gives S = 0, stood for by -1e30 so that 0 * table stays 0.
+    counts = np.arange(2, n_subjects + 1, dtype=np.float64)
+    table = xp.asarray(np.concatenate(([0.0, -1e30], np.log1p(-1.0 / counts))).astype(np.float32))
+    log_factor = events * xp.take(table, at_risk.astype(xp.int32))
+    log_survival = xp.cumsum(log_factor, axis=1)
+    reached = log_survival <= xp.float32(np.log(0.5))
+    first = xp.argmax(reached, axis=1)[:, None]
+    first_key = xp.take_along_axis(data.key, first, axis=1)[:, 0]
+    median = xp.where(log_survival[:, -1] <= xp.float32(np.log(0.5)),
+                      (first_key & np.int32(~3)).view(xp.float32), xp.float32(np.nan))
+    if landmark is None:
+        return BatchedKM(median, None, None)
+    time = data.time
+    before = (time <= landmark) & (time >= 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_factor = xp.where(events > 0, xp.log1p(-1.0 / xp.maximum(at_risk, 1.0)), 0.0)
-        log_survival = xp.cumsum(log_factor, axis=1)
-        reached = log_survival <= xp.float32(np.log(0.5))
-        first = xp.argmax(reached, axis=1)
-        time = data.time
-        median = xp.where(reached.any(axis=1),
-                          xp.take_along_axis(time, first[:, None], axis=1)[:, 0], xp.nan)
-        if landmark is None:
-            return BatchedKM(median, None, None)
-        before = (time <= landmark) & (time >= 0)
         survival = xp.exp(xp.where(before, log_factor, 0.0).sum(axis=1))
         greenwood = xp.where(events * before > 0, 1.0 / (at_risk * (at_risk - 1.0)), 0.0)
         variance = survival**2 * greenwood.sum(axis=1)
