@@ -176,6 +176,11 @@ def test_it_follows_an_ablated_lesion_in_local_control(protocol):
     (lambda r: r["assessments"].__setitem__(0, Assessment(S, "BL", date(2023, 12, 1))),
      "enrolment"),
     (lambda r: r.update(doses=[Dose(S, date(2023, 12, 1), "chemotherapy")]), "before enrolment"),
+    (lambda r: r.update(procedures=[Procedure(S, "X", "laser", day(3), ("A1",))]), "'laser'"),
+    (lambda r: r.update(procedures=[Procedure(S, "X", "MWA", day(3), ("A1",))], site_assessments=[
+        TreatedSiteAssessment(S, "A1", day(40), "CLEAN")]), "'CLEAN'"),
+    (lambda r: r.update(site_assessments=[TreatedSiteAssessment(S, "B9", day(40), "COMPLETE")]),
+     "no procedure treated"),
 ])
 def test_it_rejects_inconsistent_records_naming_the_subject(protocol, change, words):
     records = r12_patient()

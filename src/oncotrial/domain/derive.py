@@ -37,6 +37,8 @@ from oncotrial.domain.protocol import AssessmentSchedule, Protocol
 from oncotrial.domain.recist import RecistResult, TimepointResponse, derive_timepoint_responses
 from oncotrial.domain.recist_rules import RecistRules
 from oncotrial.domain.records import (
+    PROCEDURE_KINDS,
+    SITE_FINDINGS,
     AdverseEvent,
     Death,
     Dose,
@@ -461,6 +463,7 @@ def _check_subject(subject: Subject, tables: _SubjectTables, rules: _Rules, coll
         messages.append(("DATES_OUT_OF_ORDER", f"last known alive {subject.last_known_alive_date} "
                          f"is after death ({death})"))
     messages += [("AE_INVALID", m) for m in safety.check_adverse_events(tables.adverse_events)]
+    messages += _local_therapy_problems(tables)
     flags = [DataQualityFlag(code, sid, f"subject {sid}: {text}") for code, text in messages]
     if flags and not collect:
         raise InvalidInput(flags[0].message, field=flags[0].code.lower(),
@@ -468,6 +471,25 @@ def _check_subject(subject: Subject, tables: _SubjectTables, rules: _Rules, coll
                                 "collect_problems=True to see every problem as a flag",
                            errors=[{"field": f.code.lower(), "message": f.message} for f in flags])
     return flags
+
+
+def _local_therapy_problems(tables: _SubjectTables) -> list[tuple[str, str]]:
+    """Procedures of an unknown kind and site readings outside the findings of spec §5."""
+    problems = [("PROCEDURE_INVALID", f"procedure {p.procedure_id} has kind {p.kind!r}; allowed: "
+                 f"{', '.join(PROCEDURE_KINDS)}") for p in tables.procedures
+                if p.kind not in PROCEDURE_KINDS]
+    problems += [("PROCEDURE_INVALID", f"procedure {p.procedure_id} ends on {p.end_date}, before "
+                  f"it starts ({p.date})") for p in tables.procedures
+                 if p.end_date is not None and p.end_date < p.date]
+    treated = {lesion for p in tables.procedures for lesion in p.lesion_ids}
+    for scan in tables.site_assessments:
+        where = f"site imaging of lesion {scan.lesion_id} on {scan.date}"
+        if scan.finding not in SITE_FINDINGS:
+            problems.append(("SITE_FINDING_INVALID", f"{where} reads {scan.finding!r}; allowed: "
+                             f"{', '.join(SITE_FINDINGS)}"))
+        if scan.lesion_id not in treated:
+            problems.append(("SITE_NOT_TREATED", f"{where}: no procedure treated this lesion"))
+    return problems
 
 
 def _start_date(subject: Subject, tables: _SubjectTables, rules: _Rules,

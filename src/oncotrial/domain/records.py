@@ -147,6 +147,7 @@ class TreatedSiteAssessment:
     - "LTP": tumour foci at the edge of a zone that was shown completely ablated (or SBRT in-field
       progression adjudicated by the reader);
     - "EQUIVOCAL": suspicious, not yet adjudicated; a later "LTP" backdates to it (spec §5.3);
+    - "NO_PROGRESSION": an SBRT-treated lesion assessed without in-field progression (spec §5.5);
     - "NOT_EVALUABLE": the site could not be assessed (not an adequate site assessment).
     `longest_diameter_mm` carries the SBRT lesion's size when the protocol follows it by size (§5.5).
     `technique_efficacy_scan` marks the prospectively defined early scan (spec §5.2).
@@ -160,4 +161,4 @@ class TreatedSiteAssessment:
     technique_efficacy_scan: bool = False
 
 
-SITE_FINDINGS = ("COMPLETE", "RESIDUAL", "LTP", "EQUIVOCAL", "NOT_EVALUABLE")
+SITE_FINDINGS = ("COMPLETE", "RESIDUAL", "LTP", "EQUIVOCAL", "NO_PROGRESSION", "NOT_EVALUABLE")
