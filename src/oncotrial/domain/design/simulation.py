@@ -19,6 +19,13 @@ from scipy.stats import norm
 
 from oncotrial.domain.design.checks import check_alpha, check_positive
 from oncotrial.domain.design.models import AnalysisRule, PiecewiseExponential, ScanSchedule
+from oncotrial.domain.design.sampling import (
+    arm_event_times,
+    dropout_times,
+    entry_times,
+    observe,
+    unit_exponentials,
+)
 from oncotrial.domain.stats.batched import (
     estimate_km_batched,
     logrank_test_batched,
@@ -105,7 +112,7 @@ class SimulationResult:
         return dict(self.__dict__, warnings=list(self.warnings))
 
 
-def _check_common(subjects: int, accrual_months: float, dropout: float, accrual: str) -> None:
+def check_trial_basics(subjects: int, accrual_months: float, dropout: float, accrual: str) -> None:
     if not isinstance(subjects, int) or subjects < 2:
         raise InvalidInput(f"subjects is {subjects!r}; it must be a whole number >= 2",
                            field="subjects", hint="e.g. 80")
@@ -117,117 +124,12 @@ def _check_common(subjects: int, accrual_months: float, dropout: float, accrual:
         raise InvalidInput(f"accrual is {accrual!r}; use 'uniform' or 'even'", field="accrual")
 
 
-def _check_runs(runs: int, chunk_size: int) -> None:
+def check_runs(runs: int, chunk_size: int) -> None:
     if not isinstance(runs, int) or runs < 1:
         raise InvalidInput(f"runs is {runs!r}; it must be a whole number >= 1", field="runs",
                            hint="10,000 runs give a Monte Carlo SE of at most 0.005")
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise InvalidInput(f"chunk_size is {chunk_size!r}; it must be >= 1", field="chunk_size")
-
-
-def _entry_times(trials: int, subjects: int, accrual_months: float, accrual: str, rng, xp):
-    if accrual == "even":
-        step = accrual_months / subjects
-        row = xp.arange(1, subjects + 1, dtype=xp.float32) * xp.float32(step)
-        return xp.broadcast_to(row, (trials, subjects))
-    return rng.random((trials, subjects), dtype=np.float32) * np.float32(accrual_months)
-
-
-def _exponentials(rng, shape):
-    """Unit exponentials as ``-ln(1 - U)`` from float32 uniforms, in place.
-
-    About twice as fast as ``standard_exponential(dtype=float32)`` here; the float32 grid truncates
-    the tail at 16.6 (probability 6e-8).
-    """
-    draws = rng.random(shape, dtype=np.float32)
-    np.subtract(np.float32(1.0), draws, out=draws)
-    np.log(draws, out=draws)
-    return np.negative(draws, out=draws)
-
-
-def _dropout_times(dropout_per_year: float, shape, rng):
-    if dropout_per_year <= 0.0:
-        return None
-    hazard = -np.log1p(-dropout_per_year) / 12.0
-    return _exponentials(rng, shape) * np.float32(1.0 / hazard)
-
-
-def _detected(true_time, scans: ScanSchedule, rng, xp):
-    """Date each progression at the first (window-jittered) scan on or after it."""
-    if scans.continuous:
-        return true_time
-    horizon = float(xp.max(true_time[xp.isfinite(true_time)])) + 2 * scans.interval_months
-    nominal = xp.asarray(scans.nominal_times(horizon).astype(np.float32))
-    w = np.float32(scans.window_months)
-    index = xp.searchsorted(nominal, true_time - w, side="left")
-    index = xp.clip(index, 0, nominal.size - 1)
-    seen = nominal[index]
-    if w > 0:
-        seen = seen + (rng.random(true_time.shape, dtype=np.float32) * 2 - 1) * w
-        later = xp.clip(index + 1, 0, nominal.size - 1)
-        jitter = (rng.random(true_time.shape, dtype=np.float32) * 2 - 1) * w
-        seen = xp.where(seen < true_time, nominal[later] + jitter, seen)
-    return xp.maximum(seen, true_time)
-
-
-def _last_scan_before(time, scans: ScanSchedule, xp):
-    """Censoring at the last scheduled scan on or before ``time`` (the last adequate assessment)."""
-    if scans.continuous:
-        return time
-    finite = time[xp.isfinite(time)]
-    horizon = float(xp.max(finite)) + scans.interval_months if finite.size else 1.0
-    nominal = xp.asarray(scans.nominal_times(horizon).astype(np.float32))
-    index = xp.clip(xp.searchsorted(nominal, time, side="right") - 1, 0, nominal.size - 1)
-    return xp.where(xp.isfinite(time), nominal[index], time)
-
-
-def _analysis_times(calendar_event, analysis: AnalysisRule, xp):
-    """Calendar time of each trial's analysis; +inf where the events are never reached."""
-    trials, subjects = calendar_event.shape
-    if analysis.calendar_months is not None:
-        return xp.full((trials, 1), analysis.calendar_months, dtype=xp.float32)
-    if analysis.events > subjects:
-        raise InvalidInput(f"the analysis needs {analysis.events} events but only {subjects} "
-                           "subjects are enrolled", field="events",
-                           hint=f"ask for at most {subjects} events")
-    k = analysis.events - 1
-    # Positive float32 values (and +inf) sort like their int32 bit patterns; the int sort is
-    # several times faster than a float partition.
-    ordered = xp.sort(xp.ascontiguousarray(calendar_event).view(xp.int32), axis=1)
-    return xp.ascontiguousarray(ordered[:, k:k + 1]).view(xp.float32)
-
-
-@dataclass(frozen=True)
-class _Observed:
-    time: object
-    event: object
-    enrolled: object
-    analysis: object
-
-
-def _observe(entry, true_time, dropout, scans: ScanSchedule, analysis, rng, xp) -> _Observed:
-    """What the analysis sees: detected events before drop-out and before the analysis.
-
-    Subjects not yet enrolled at the analysis get a negative time, which the kernel leaves out.
-    """
-    seen = _detected(true_time, scans, rng, xp)
-    calendar = entry + seen
-    if dropout is not None:
-        calendar = xp.where(seen <= dropout, calendar, xp.float32(np.inf))
-    tau = _analysis_times(calendar, analysis, xp)
-    if not bool(xp.isfinite(tau).all()):
-        last = xp.max(xp.where(xp.isfinite(calendar), calendar, 0), axis=1, keepdims=True)
-        analysed_at = xp.where(xp.isfinite(tau), tau, last)
-    else:
-        analysed_at = tau
-    follow = analysed_at - entry
-    event = calendar <= analysed_at
-    if dropout is None and scans.continuous:
-        # An event is seen by the analysis exactly when its time is within the follow-up.
-        return _Observed(xp.minimum(seen, follow), event, None, tau[:, 0])
-    censor = follow if dropout is None else xp.minimum(follow, dropout)
-    censor = xp.where(follow >= 0, _last_scan_before(censor, scans, xp), follow)
-    return _Observed(xp.where(event, seen, censor), event, None, tau[:, 0])
 
 
 def _two_arm_chunk(trial: TwoArmTrial, trials: int, rng, xp, summaries: bool) -> dict:
@@ -241,11 +143,11 @@ def _two_arm_chunk(trial: TwoArmTrial, trials: int, rng, xp, summaries: bool) ->
     else:
         share = trial.allocation_ratio / (1.0 + trial.allocation_ratio)
         treated = xp.asarray(rng.random(shape, dtype=np.float32) < share)
-    entry = _entry_times(trials, n, trial.accrual_months, trial.accrual, rng, xp)
-    unit = _exponentials(rng, shape)
-    pfs = _arm_times(unit, treated, trial.control_pfs, trial.hazard_ratio, xp)
-    dropout = _dropout_times(trial.dropout_per_year, shape, rng)
-    seen = _observe(entry, pfs, dropout, trial.scans, trial.analysis, rng, xp)
+    entry = entry_times(trials, n, trial.accrual_months, trial.accrual, rng, xp)
+    unit = unit_exponentials(rng, shape)
+    pfs = arm_event_times(unit, treated, trial.control_pfs, trial.hazard_ratio, xp)
+    dropout = dropout_times(trial.dropout_per_year, shape, rng)
+    seen = observe(entry, pfs, dropout, trial.scans, trial.analysis, rng, xp)
     data = sort_survival_rows(seen.time, seen.event, treated, xp=xp)
     test = logrank_test_batched(None, None, None, ties=not trial.scans.continuous,
                                 newton_steps=3 if summaries else 1, xp=xp, sorted_data=data)
@@ -259,19 +161,10 @@ def _two_arm_chunk(trial: TwoArmTrial, trials: int, rng, xp, summaries: bool) ->
     return out
 
 
-def _arm_times(unit, treated, control: PiecewiseExponential, hazard_ratio: float, xp):
-    treated_curve = control.scaled(hazard_ratio)
-    if len(control.hazards) == 1 and treated.ndim == 2 and treated.strides[0] == 0:
-        scale = xp.where(treated[0], xp.float32(1.0 / treated_curve.hazards[0]),
-                         xp.float32(1.0 / control.hazards[0])).astype(xp.float32)
-        return unit * scale[None, :]
-    return xp.where(treated, treated_curve.times_for(unit, xp), control.times_for(unit, xp))
-
-
 def _os_chunk(trial: TwoArmTrial, unit, treated, pfs, entry, dropout, tau, xp) -> dict:
     """OS shares each subject's exponential draw with PFS (comonotone), then OS >= PFS."""
     hr = trial.os_hazard_ratio if trial.os_hazard_ratio is not None else trial.hazard_ratio
-    os_time = xp.maximum(_arm_times(unit, treated, trial.control_os, hr, xp), pfs)
+    os_time = xp.maximum(arm_event_times(unit, treated, trial.control_os, hr, xp), pfs)
     follow = tau[:, None] - entry
     limit = follow if dropout is None else xp.minimum(follow, dropout)
     event = os_time <= limit
@@ -302,8 +195,8 @@ def simulate_two_arm_trials(
     True
     """
     _check_two_arm(trial)
-    _check_runs(runs, chunk_size)
-    parts = _run_chunks(lambda size, source: _two_arm_chunk(trial, size, source, xp, summaries),
+    check_runs(runs, chunk_size)
+    parts = run_chunks(lambda size, source: _two_arm_chunk(trial, size, source, xp, summaries),
                         runs, chunk_size, progress, rng, workers, xp)
     z = parts["z"]
     if trial.sides == 1:
@@ -314,7 +207,7 @@ def simulate_two_arm_trials(
 
 
 def _check_two_arm(trial: TwoArmTrial) -> None:
-    _check_common(trial.subjects, trial.accrual_months, trial.dropout_per_year, trial.accrual)
+    check_trial_basics(trial.subjects, trial.accrual_months, trial.dropout_per_year, trial.accrual)
     check_positive(trial.hazard_ratio, "hazard_ratio")
     check_alpha(trial.alpha / trial.sides)
     if trial.allocation not in ("fixed", "random"):
@@ -325,7 +218,7 @@ def _check_two_arm(trial: TwoArmTrial) -> None:
                            hint="e.g. 1 for 1:1")
 
 
-def _run_chunks(chunk, runs: int, chunk_size: int, progress, rng, workers: int, xp
+def run_chunks(chunk, runs: int, chunk_size: int, progress, rng, workers: int, xp
                 ) -> dict[str, np.ndarray]:
     """Run ``chunk(size, generator)`` over chunks, each with its own spawned generator.
 
@@ -362,7 +255,7 @@ def _to_numpy(values, xp):
     return values.get() if hasattr(values, "get") and xp is not np else np.asarray(values)
 
 
-def _quantiles(values) -> dict:
+def summarise_quantiles(values) -> dict:
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return {"mean": None, "quantiles": {}, "n": 0}
@@ -372,13 +265,13 @@ def _quantiles(values) -> dict:
 
 
 def _two_arm_summaries(parts) -> dict:
-    summaries = {"hazard_ratio": _quantiles(np.exp(parts["log_hr"].astype(np.float64))),
-                 "median_control": _quantiles(parts["median_control"]),
-                 "median_treated": _quantiles(parts["median_treated"])}
+    summaries = {"hazard_ratio": summarise_quantiles(np.exp(parts["log_hr"].astype(np.float64))),
+                 "median_control": summarise_quantiles(parts["median_control"]),
+                 "median_treated": summarise_quantiles(parts["median_treated"])}
     if "os_z" in parts:
-        summaries["os_hazard_ratio"] = _quantiles(np.exp(parts["os_log_hr"].astype(np.float64)))
-        summaries["os_median_control"] = _quantiles(parts["os_median_control"])
-        summaries["os_median_treated"] = _quantiles(parts["os_median_treated"])
+        summaries["os_hazard_ratio"] = summarise_quantiles(np.exp(parts["os_log_hr"].astype(np.float64)))
+        summaries["os_median_control"] = summarise_quantiles(parts["os_median_control"])
+        summaries["os_median_treated"] = summarise_quantiles(parts["os_median_treated"])
     return summaries
 
 

@@ -23,16 +23,14 @@ from scipy.stats import norm
 
 from oncotrial.domain.design.checks import check_error_rates, check_positive, check_probability_pair
 from oncotrial.domain.design.models import AnalysisRule, PiecewiseExponential  # noqa: F401 (doctest)
+from oncotrial.domain.design.sampling import entry_times, observe, unit_exponentials
 from oncotrial.domain.design.simulation import (
     SimulationResult,
     SingleArmTrial,
-    _check_common,
-    _check_runs,
-    _entry_times,
-    _exponentials,
-    _observe,
-    _quantiles,
-    _run_chunks,
+    check_runs,
+    check_trial_basics,
+    run_chunks,
+    summarise_quantiles,
 )
 from oncotrial.domain.stats.batched import estimate_km_batched, sort_survival_rows
 from oncotrial.errors import InvalidInput
@@ -100,12 +98,12 @@ def compute_one_sample_logrank_design(
 
 def _single_arm_chunk(trial: SingleArmTrial, analysis: AnalysisRule, trials: int, rng, xp) -> dict:
     shape = (trials, trial.subjects)
-    entry = _entry_times(trials, trial.subjects, trial.accrual_months, trial.accrual, rng, xp)
-    pfs = trial.pfs.times_for(_exponentials(rng, shape), xp)
+    entry = entry_times(trials, trial.subjects, trial.accrual_months, trial.accrual, rng, xp)
+    pfs = trial.pfs.times_for(unit_exponentials(rng, shape), xp)
     dropout = None
     if trial.dropout_per_year > 0:
-        dropout = _exponentials(rng, shape) * np.float32(-12.0 / np.log1p(-trial.dropout_per_year))
-    seen = _observe(entry, pfs, dropout, trial.scans, analysis, rng, xp)
+        dropout = unit_exponentials(rng, shape) * np.float32(-12.0 / np.log1p(-trial.dropout_per_year))
+    seen = observe(entry, pfs, dropout, trial.scans, analysis, rng, xp)
     data = sort_survival_rows(seen.time, seen.event, xp.zeros(trial.subjects, dtype=bool), xp=xp)
     km = estimate_km_batched(data, group="all", landmark=trial.landmark_months, xp=xp)
     null_hazard = -math.log(trial.p0) / trial.landmark_months
@@ -161,13 +159,13 @@ def simulate_single_arm_trials(
     >>> 0.5 < r.rejection_rate < 0.9
     True
     """
-    _check_common(trial.subjects, trial.accrual_months, trial.dropout_per_year, trial.accrual)
-    _check_runs(runs, chunk_size)
+    check_trial_basics(trial.subjects, trial.accrual_months, trial.dropout_per_year, trial.accrual)
+    check_runs(runs, chunk_size)
     if not 0.0 < trial.p0 < 1.0:
         raise InvalidInput(f"p0 is {trial.p0!r}; it must lie in (0, 1)", field="p0")
     analysis = trial.analysis or AnalysisRule(
         calendar_months=trial.accrual_months + trial.landmark_months + trial.scans.window_months)
-    parts = _run_chunks(lambda size, source: _single_arm_chunk(trial, analysis, size, source, xp),
+    parts = run_chunks(lambda size, source: _single_arm_chunk(trial, analysis, size, source, xp),
                         runs, chunk_size, progress, rng, workers, xp)
     z = norm.isf(trial.alpha)
     lower, upper = _loglog_limits(parts["survival"].astype(np.float64),
@@ -177,9 +175,9 @@ def simulate_single_arm_trials(
     truth = trial.pfs.survival(trial.landmark_months)
     summaries = {
         "true_landmark_rate": truth,
-        "landmark_rate": _quantiles(parts["survival"].astype(np.float64)),
-        "landmark_lower": _quantiles(lower), "landmark_upper": _quantiles(upper),
-        "median": _quantiles(parts["median"]),
+        "landmark_rate": summarise_quantiles(parts["survival"].astype(np.float64)),
+        "landmark_lower": summarise_quantiles(lower), "landmark_upper": summarise_quantiles(upper),
+        "median": summarise_quantiles(parts["median"]),
         "one_sample_logrank_rejection_rate": float(np.mean(parts["logrank_z"] >= z)),
     }
     if trial.simon is not None:
