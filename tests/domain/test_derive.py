@@ -181,6 +181,8 @@ def test_it_follows_an_ablated_lesion_in_local_control(protocol):
         TreatedSiteAssessment(S, "A1", day(40), "CLEAN")]), "'CLEAN'"),
     (lambda r: r.update(site_assessments=[TreatedSiteAssessment(S, "B9", day(40), "COMPLETE")]),
      "no procedure treated"),
+    (lambda r: r.update(subjects=[dataclasses.replace(r["subjects"][0], follow_up_status="gone")]),
+     "'gone'"),
 ])
 def test_it_rejects_inconsistent_records_naming_the_subject(protocol, change, words):
     records = r12_patient()

@@ -37,6 +37,7 @@ from oncotrial.domain.protocol import AssessmentSchedule, Protocol
 from oncotrial.domain.recist import RecistResult, TimepointResponse, derive_timepoint_responses
 from oncotrial.domain.recist_rules import RecistRules
 from oncotrial.domain.records import (
+    FOLLOW_UP_STATUSES,
     PROCEDURE_KINDS,
     SITE_FINDINGS,
     AdverseEvent,
@@ -68,7 +69,8 @@ class DerivationOptions:
 
     `None` means "as the protocol says" (its endpoint parameters and schedule), falling back to the
     spec default. `start_date_rule` (§7.1): "protocol" = randomisation date when randomised, else the
-    first protocol therapy of any kind (drug, ablation or SBRT). `derive_irecist` (§7.6): iRECIST
+    first protocol therapy of any kind (drug, ablation or SBRT). `recist_rules=None` takes the
+    spec defaults with the protocol's baseline window. `derive_irecist` (§7.6): iRECIST
     is exploratory and derived only on request; `iupd_unconfirmed_counts_as_event` is its §2.6
     default for iPFS.
     """
@@ -79,7 +81,7 @@ class DerivationOptions:
     censor_at_new_anticancer_therapy: bool | None = None
     apply_missed_visit_rule: bool | None = None
     nact_assessment_inclusion: str = "on_or_before"
-    recist_rules: RecistRules = field(default_factory=RecistRules)
+    recist_rules: RecistRules | None = None
     confirmation_required: bool | None = None
     confirm_min_days: int | None = None
     confirm_max_ne_between: int = 1
@@ -200,6 +202,7 @@ class _Rules:
     randomized: bool
     local_control_from_start: bool = False
     teae_window: safety.TeaeWindow = safety.TeaeWindow()
+    recist: RecistRules = RecistRules()
 
 
 def derive_missed_visit_rule(schedule: AssessmentSchedule) -> ep.MissedVisitRule:
@@ -238,7 +241,9 @@ def _resolve_rules(protocol: Protocol, options: DerivationOptions) -> _Rules:
                   randomized=protocol.is_randomized,
                   local_control_from_start=_endpoint_parameter(
                       protocol, ("local_control",), "origin") in ("randomization", "enrolment"),
-                  teae_window=options.teae_window or _teae_window(protocol))
+                  teae_window=options.teae_window or _teae_window(protocol),
+                  recist=options.recist_rules or RecistRules(
+                      baseline_window_days=protocol.assessment_schedule.baseline_window_days))
 
 
 def _teae_window(protocol: Protocol) -> safety.TeaeWindow:
@@ -344,7 +349,7 @@ def derive_subject_outcomes(
         teaes.extend(records)
         problems.extend(found)
     descriptions = (*rules.pfs.rule_descriptions, *rules.os.rule_descriptions,
-                    rules.bor.description, options.recist_rules.description,
+                    rules.bor.description, rules.recist.description,
                     safety.SafetySummary.definition)
     if options.derive_irecist:
         descriptions += (IrecistRules(
@@ -413,14 +418,14 @@ def _derive_one(subject, tables, rules, options, collect):
         irecist = derive_irecist_responses(
             records, start, rules=IrecistRules(
                 iupd_unconfirmed_counts_as_event=options.iupd_unconfirmed_counts_as_event),
-            recist_rules=options.recist_rules, bor_rules=rules.bor,
+            recist_rules=rules.recist, bor_rules=rules.bor,
             enrolment_date=subject.enrolment_date, new_anticancer_therapy_date=nact,
             data_cutoff=options.data_cutoff, collect_problems=collect)
         recist = irecist.recist
     else:
         recist = derive_timepoint_responses(
             records, start, enrolment_date=subject.enrolment_date,
-            new_anticancer_therapy_date=nact, rules=options.recist_rules,
+            new_anticancer_therapy_date=nact, rules=rules.recist,
             collect_problems=collect)
     bor = derive_best_overall_response(recist.timepoints, start, subject_id=subject.subject_id,
                                        rules=rules.bor, new_therapy_date=nact,
@@ -448,6 +453,9 @@ def _check_subject(subject: Subject, tables: _SubjectTables, rules: _Rules, coll
             if anchor and death.date < anchor:
                 messages.append(("DEATH_BEFORE_START", f"death on {death.date} is before {label} "
                                  f"({anchor})"))
+    if subject.follow_up_status not in FOLLOW_UP_STATUSES:
+        messages.append(("SUBJECT_INVALID", f"follow-up status {subject.follow_up_status!r}; "
+                         f"allowed: {', '.join(FOLLOW_UP_STATUSES)}"))
     if len(tables.deaths) > 1:
         messages.append(("DUPLICATE_DEATH", f"{len(tables.deaths)} death records"))
     death = min((d.date for d in tables.deaths), default=None)
