@@ -19,14 +19,6 @@ from oncotrial.protocols import load_builtin_protocol
 
 SEEDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds"
 NO_SEEDS = "the seed records (../shared/seeds beside the repository) are not on this machine"
-SITE_BUG = ("crlm-sbrt-sintilimab.yaml writes the site as one quoted string, so its name is "
-            "'Fudan University Shanghai Cancer Center, city: Shanghai, region: ...' and city, region "
-            "and country are empty")
-# Conditional on that defect: while it is there these tests are expected failures; once the file is
-# fixed they run (and must pass) with no marker to remove.
-site_bug = pytest.mark.xfail(
-    any("city:" in site.name for site in load_builtin_protocol("crlm-sbrt-sintilimab").sites),
-    reason=SITE_BUG, strict=True)
 REGISTRY_KINDS = {"DRUG": "drug", "PROCEDURE": "procedure", "RADIATION": "radiation"}
 STATUSES = ("NOT_YET_RECRUITING", "RECRUITING", "ACTIVE_NOT_RECRUITING", "COMPLETED", "SUSPENDED",
             "TERMINATED", "WITHDRAWN", "UNKNOWN")
@@ -250,13 +242,11 @@ def test_trial_b_sponsor_is_fudan_university(trial_b):
     assert trial_b.registry.sponsor == "Fudan University"  # lead sponsor (seed-trials.md §1.2)
 
 
-@site_bug
 def test_trial_b_site_is_fudan_university_shanghai_cancer_center(trial_b):
     assert "Fudan University Shanghai Cancer Center" in seed_lines("003")
     assert [site.name for site in trial_b.sites] == ["Fudan University Shanghai Cancer Center"]
 
 
-@site_bug
 def test_trial_b_site_is_in_shanghai_shanghai_municipality_china(trial_b):
     assert "Shanghai, Shanghai Municipality, China" in seed_lines("003")
     (site,) = trial_b.sites
@@ -282,7 +272,7 @@ def test_trial_b_endpoint_time_frames_in_months_and_origin(trial_b):
         assert endpoint.time_frame_months == months
         if "date of randomization" in endpoint.time_frame and endpoint.kind == "time_to_event":
             assert endpoint.parameters["origin"] == "randomization"
-    assert endpoint_named(trial_b, "Grade 3-4 adverse effect rate").parameters["grades"] == [3, 4]
+    assert endpoint_named(trial_b, "Grade 3-4 adverse effect rate").parameters["grades"] == (3, 4)
 
 
 def test_the_information_only_notice_is_carried(trial_a, trial_b):
@@ -334,9 +324,7 @@ def seed_pieces(prefix: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("protocol_id, prefix, number, piece", [
-    pytest.param(protocol_id, prefix, number, piece, id=f"{prefix}:{number}:{piece[:30]}",
-                 marks=[site_bug]
-                 if piece.startswith(("Fudan University Shanghai", "Shanghai, ")) else [])
+    pytest.param(protocol_id, prefix, number, piece, id=f"{prefix}:{number}:{piece[:30]}")
     for protocol_id, prefix in (("crlm-mwa-camrelizumab", "000"), ("crlm-sbrt-sintilimab", "003"))
     for number, piece in seed_pieces(prefix)
 ] or [pytest.param(None, None, None, None, marks=pytest.mark.skip(reason=NO_SEEDS))])
@@ -349,10 +337,6 @@ def test_every_seed_line_appears_in_the_protocol(protocol_id, prefix, number, pi
 def covers(assumption_path: str, field_path: str) -> bool:
     return field_path == assumption_path or field_path.startswith((assumption_path + ".",
                                                                     assumption_path + "["))
-
-
-def gap(reason: str):
-    return pytest.mark.xfail(strict=True, reason=f"no assumption in the built-in YAML: {reason}")
 
 
 UNSTATED = [
@@ -374,16 +358,12 @@ UNSTATED = [
     ("crlm-mwa-camrelizumab", "eligibility", []),
     ("crlm-mwa-camrelizumab", "analysis_sets", []),
     ("crlm-mwa-camrelizumab", "design.p0", []),
-    ("crlm-mwa-camrelizumab", "registry.masking", [gap("seed 000 does not state masking (none)")]),
-    ("crlm-mwa-camrelizumab", "registry.enrollment_type", [gap("'estimated' is not stated")]),
-    ("crlm-mwa-camrelizumab", "interventions.camrelizumab.regimens.camrelizumab-q3w.drugs[0].infusion_hours",
-     [gap("the 0.5 h camrelizumab infusion is not stated")]),
-    ("crlm-mwa-camrelizumab", "arms.mwa-chemo-camrelizumab.starts[1].window_days",
-     [gap("the +-3 day window of the +7-day rule is not stated")]),
-    ("crlm-mwa-camrelizumab", "endpoints.orr.parameters.confirmation_min_days",
-     [gap("the 28-day confirmation interval is covered only for require_confirmation")]),
-    ("crlm-mwa-camrelizumab", "endpoints.pfs12.parameters.estimator",
-     [gap("the Kaplan-Meier estimator of the 12-month PFS rate is not stated")]),
+    ("crlm-mwa-camrelizumab", "registry.masking", []),
+    ("crlm-mwa-camrelizumab", "registry.enrollment_type", []),
+    ("crlm-mwa-camrelizumab", "interventions.camrelizumab.regimens.camrelizumab-q3w.drugs[0].infusion_hours", []),
+    ("crlm-mwa-camrelizumab", "arms.mwa-chemo-camrelizumab.starts[1].window_days", []),
+    ("crlm-mwa-camrelizumab", "endpoints.orr.parameters.confirmation_min_days", []),
+    ("crlm-mwa-camrelizumab", "endpoints.pfs12.parameters.estimator", []),
     ("crlm-sbrt-sintilimab", "registry.sponsor", []),
     ("crlm-sbrt-sintilimab", "registry.conditions", []),
     ("crlm-sbrt-sintilimab", "interventions.sbrt.procedure.dose_gy", []),
@@ -403,15 +383,11 @@ UNSTATED = [
     ("crlm-sbrt-sintilimab", "eligibility.ecog", []),
     ("crlm-sbrt-sintilimab", "analysis_sets", []),
     ("crlm-sbrt-sintilimab", "design.hazard_ratio", []),
-    ("crlm-sbrt-sintilimab", "registry.enrollment_type", [gap("'estimated' is not stated")]),
-    ("crlm-sbrt-sintilimab", "interventions.sbrt.procedure.fractions",
-     [gap("the assumption covers dose_gy only; 5 fractions is not stated")]),
-    ("crlm-sbrt-sintilimab", "interventions.sbrt.procedure.target",
-     [gap("the SBRT target volume is not stated")]),
-    ("crlm-sbrt-sintilimab", "interventions.sintilimab.regimens.sintilimab-q3w.window_days",
-     [gap("the +-3 day sintilimab window is not stated")]),
-    ("crlm-sbrt-sintilimab", "interventions.sintilimab.regimens.sintilimab-q3w.drugs[0].infusion_hours",
-     [gap("the 0.5 h sintilimab infusion is not stated")]),
+    ("crlm-sbrt-sintilimab", "registry.enrollment_type", []),
+    ("crlm-sbrt-sintilimab", "interventions.sbrt.procedure.fractions", []),
+    ("crlm-sbrt-sintilimab", "interventions.sbrt.procedure.target", []),
+    ("crlm-sbrt-sintilimab", "interventions.sintilimab.regimens.sintilimab-q3w.window_days", []),
+    ("crlm-sbrt-sintilimab", "interventions.sintilimab.regimens.sintilimab-q3w.drugs[0].infusion_hours", []),
 ]
 
 

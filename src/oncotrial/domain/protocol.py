@@ -390,8 +390,9 @@ def _reference_problems(p: Protocol) -> list[tuple[str, str]]:
         for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append((name, f"id '{duplicate}' appears more than once"))
     intervention_ids = {i.id for i in p.interventions}
-    procedure_kinds = {i.procedure.kind for i in p.interventions if i.procedure}
     for a, arm in enumerate(p.arms):
+        procedure_kinds = {i.procedure.kind for i in p.interventions
+                           if i.procedure and i.id in arm.interventions}
         for ref in arm.interventions:
             if ref not in intervention_ids:
                 problems.append((f"arms[{a}].interventions", f"unknown intervention '{ref}'; known: {sorted(intervention_ids)}"))
@@ -403,13 +404,43 @@ def _reference_problems(p: Protocol) -> list[tuple[str, str]]:
             problem = _anchor_problem(start.anchor, procedure_kinds, set(arm.interventions))
             if problem:
                 problems.append((f"{path}.anchor", problem))
+    problems += _regimen_id_problems(p) + _randomization_problems(p)
+    return problems
+
+
+def _regimen_id_problems(p: Protocol) -> list[tuple[str, str]]:
+    problems = []
+    for i, intervention in enumerate(p.interventions):
+        ids = [regimen.id for regimen in intervention.regimens]
+        for duplicate in sorted({r for r in ids if ids.count(r) > 1}):
+            problems.append((f"interventions[{i}].regimens", f"regimen id '{duplicate}' appears more than once"))
+    return problems
+
+
+def _randomization_problems(p: Protocol) -> list[tuple[str, str]]:
+    problems = []
+    spec = p.randomization
     arm_ids = {arm.id for arm in p.arms}
-    for r, weight in enumerate(p.randomization.ratio):
+    ratio_arms = [weight.arm for weight in spec.ratio]
+    for duplicate in sorted({a for a in ratio_arms if ratio_arms.count(a) > 1}):
+        problems.append(("randomization.ratio", f"arm '{duplicate}' appears more than once"))
+    factor_ids = [factor.id for factor in spec.factors]
+    for duplicate in sorted({f for f in factor_ids if factor_ids.count(f) > 1}):
+        problems.append(("randomization.factors", f"factor id '{duplicate}' appears more than once"))
+    if not 0.5 <= spec.minimization_probability <= 1:
+        problems.append(("randomization.minimization_probability",
+                         f"{spec.minimization_probability} is not a probability between 0.5 and 1"))
+    if p.registry.allocation == "randomized" and spec.method == "none":
+        problems.append(("randomization.method", "registry.allocation is 'randomized', so the method "
+                         "must be simple, permuted_blocks or minimization"))
+    if p.registry.enrollment < 0:
+        problems.append(("registry.enrollment", "must be >= 0"))
+    for r, weight in enumerate(spec.ratio):
         if weight.arm not in arm_ids:
             problems.append((f"randomization.ratio[{r}].arm", f"unknown arm '{weight.arm}'; known: {sorted(arm_ids)}"))
         if weight.weight < 1:
             problems.append((f"randomization.ratio[{r}].weight", "must be a whole number >= 1"))
-    if p.randomization.method != "none" and len(p.randomization.ratio) < 2:
+    if spec.method != "none" and len(spec.ratio) < 2:
         problems.append(("randomization.ratio", "a randomized protocol needs at least two arms in its ratio"))
     return problems
 

@@ -24,6 +24,40 @@ def _hints(cls) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
+class FrozenDict(dict):
+    """A dict that refuses every change, so a shared (cached) protocol cannot be altered in place.
+
+    It stays a real dict for ``json.dumps`` and equality; copies return the same object.
+    """
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("protocol data is read-only; build a new protocol with dataclasses.replace")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __hash__(self):
+        return hash(tuple(sorted(self.items())))
+
+    def __reduce__(self):
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def freeze(value):
+    """A read-only copy: mappings become :class:`FrozenDict` and lists tuples, all the way down."""
+    if isinstance(value, Mapping):
+        return FrozenDict({key: freeze(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(item) for item in value)
+    return value
+
+
 def from_data(cls, data, *, source: str = "<data>", path: str = ""):
     """Build an instance of dataclass ``cls`` from plain data, checking every field."""
     return _convert(cls, data, source, path)
@@ -74,9 +108,9 @@ def _convert(tp, data, source: str, path: str):
     if origin in (Mapping, dict, typing.get_origin(Mapping[str, Any])):
         if not isinstance(data, Mapping) or not all(isinstance(k, str) for k in data):
             _fail(source, path, "must be a mapping of names to values")
-        return dict(data)
+        return freeze(data)
     if tp is Any:
-        return data
+        return freeze(data)
     return _convert_scalar(tp, data, source, path)
 
 
