@@ -3,8 +3,6 @@ same service function as its API twin (``api.py``)."""
 
 from __future__ import annotations
 
-import json
-
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -190,7 +188,7 @@ def _ctcae_choices() -> dict:
     for term in m.CtcaeTerm.objects.filter(version="5.0").order_by("soc", "term"):
         by_soc.setdefault(term.soc, []).append(term.term)
         grades[term.term] = term.grades
-    return {"by_soc": sorted(by_soc.items()), "grades_json": json.dumps(grades)}
+    return {"by_soc": sorted(by_soc.items()), "grades": grades}
 
 
 @page

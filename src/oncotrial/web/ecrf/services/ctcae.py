@@ -22,3 +22,14 @@ def save_ctcae_terms(rows, *, version: str, source: str, how: str) -> tuple[int,
                  changes=[{"field": f"CTCAE v{version}", "old": None,
                           "new": f"{created} added, {updated} updated from {source}"}])
     return created, updated
+
+
+def ensure_bundled_terms() -> int:
+    """Load the bundled CTCAE subset when the term table is empty (a database flushed by a test run
+    or restored without data migrations); returns the number of terms added."""
+    from oncotrial.web.ecrf.ctcae import read_bundled_terms
+
+    if m.CtcaeTerm.objects.exists():
+        return 0
+    version, rows = read_bundled_terms()
+    return save_ctcae_terms(rows, version=version, source="bundled", how="system")[0]
