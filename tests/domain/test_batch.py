@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 
 from oncotrial.domain import batch as bt
-from oncotrial.domain.derive import DerivationOptions, derive_subject_outcomes
+from oncotrial.domain.derive import (
+    DerivationOptions,
+    derive_missed_visit_rule,
+    derive_subject_outcomes,
+)
 from oncotrial.domain.protocol import AssessmentSchedule, SchedulePhase
 from oncotrial.protocols import load_builtin_protocol
 
@@ -49,10 +53,16 @@ def engine_row(row, timepoints):
                 pfs=(row.pfs.date, row.pfs.aval_days, row.pfs.cnsr, row.pfs.rule_id))
 
 
-@pytest.mark.parametrize("seed, nact_inclusion", [(20240101, "on_or_before"), (7, "before")])
-def test_it_matches_the_per_subject_engine_on_random_subjects(protocol, seed, nact_inclusion):
-    batch = bt.simulate_tumour_batch(np.random.default_rng(seed), 1500)
-    rules = bt.BatchRules(CUTOFF, include_new_therapy_day=nact_inclusion == "on_or_before")
+@pytest.mark.parametrize("seed, nact_inclusion, schedule", [
+    (20240101, "on_or_before", "q8w"), (7, "before", "q8w"), (11, "on_or_before", "trial B")])
+def test_it_matches_the_per_subject_engine_on_random_subjects(protocol, seed, nact_inclusion,
+                                                              schedule):
+    if schedule == "trial B":  # q12w ± 7 to day 728, then q26w ± 14: thresholds change with time
+        protocol = load_builtin_protocol("crlm-sbrt-sintilimab")
+    n_subjects = 1500 if schedule == "q8w" else 600
+    batch = bt.simulate_tumour_batch(np.random.default_rng(seed), n_subjects, n_assessments=14)
+    rules = bt.BatchRules(CUTOFF, include_new_therapy_day=nact_inclusion == "on_or_before",
+                          missed_visit_rule=derive_missed_visit_rule(protocol.assessment_schedule))
     result = bt.derive_batch_outcomes(batch, rules)
     options = DerivationOptions(data_cutoff=CUTOFF, nact_assessment_inclusion=nact_inclusion)
     mismatches = []
