@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import block_starts, sort_times
+from ._kernels import block_ids, block_starts, sort_times
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,22 +28,28 @@ class CoxData:
     Subjects are sorted by stratum and *descending* time, the order in which R's ``coxfit6``
     accumulates, so each risk-set sum is a forward cumulative sum read at the last row of a
     block of tied times.  ``z`` holds one contiguous row per summed quantity: ones, the p centred
-    covariates, then x_i x_j for i >= j.
+    covariates, then x_i x_j for i >= j.  With many ties (few blocks) the rows are first summed
+    per block (``aggregate``), which makes the per-iteration cost one pass over the subjects.
     """
 
     z: np.ndarray              # (1 + p + p(p+1)/2, n)
+    starts: np.ndarray         # first row of every block of tied (stratum, time)
     strata_bounds: tuple       # (first row, end row) of each stratum
-    event_last: np.ndarray     # last row of each block of tied times that has an event
+    block_strata_bounds: tuple  # (first block, end block) of each stratum
+    event_blocks: np.ndarray   # blocks with at least one event
+    event_last: np.ndarray     # last row of each such block
     event_first_row: np.ndarray  # first row of the stratum of each such block
     deaths: np.ndarray         # deaths per event block
     death_rows: np.ndarray     # rows with an event
     multi: np.ndarray          # event blocks with more than one death (Efron, exact)
     multi_rows: np.ndarray     # death rows of those blocks, block by block
+    z_multi: np.ndarray        # z at those rows (so the deaths' own sums need no gather)
     multi_starts: np.ndarray   # start of each multi block within multi_rows
     x_death_sum: np.ndarray    # sum of x over all deaths
     pairs: tuple               # (i, j) index pairs of the lower triangle of x x'
     p: int
     order: np.ndarray          # sorted position -> original row
+    aggregate: bool            # sum per block before the cumulative sums
 
     @property
     def x(self) -> np.ndarray:
@@ -51,11 +57,15 @@ class CoxData:
         return self.z[1:1 + self.p].T
 
 
+def _bounds(first: np.ndarray, size: int) -> tuple:
+    return tuple(zip(first.tolist(), np.append(first[1:], size).tolist(), strict=True))
+
+
 def prepare(time, event, x, strata=None) -> CoxData:
     """Sort and centre once; everything per iteration is then a pass over contiguous rows."""
     order = sort_times(time, strata)[::-1]
-    t, e = time[order], event[order]
-    s = strata[order] if strata is not None else np.zeros(t.size, dtype=np.int64)
+    t, e = time[order], event[order].astype(np.float64)
+    s = strata[order] if strata is not None else None
     p = x.shape[1]
     pairs = tuple(zip(*np.tril_indices(p), strict=True))
     z = np.empty((1 + p + len(pairs), t.size))
@@ -65,31 +75,39 @@ def prepare(time, event, x, strata=None) -> CoxData:
         z[1 + k] = column[order] - column.mean()
     for k, (i, j) in enumerate(pairs):
         np.multiply(z[1 + i], z[1 + j], out=z[1 + p + k])
-    starts = block_starts(s, t)
+    starts, row_block = block_ids(t) if s is None else block_ids(s, t)
     ends = np.append(starts[1:], t.size)
-    deaths = np.add.reduceat(e.astype(np.float64), starts)
-    has_event = deaths > 0
-    strata_first = block_starts(s)
-    bounds = tuple(zip(strata_first.tolist(), np.append(strata_first[1:], t.size).tolist(),
-                       strict=True))
-    event_first_row = strata_first[np.searchsorted(strata_first, starts[has_event], "right") - 1]
-    event_deaths = deaths[has_event]
+    deaths = np.add.reduceat(e, starts)
+    event_blocks = np.flatnonzero(deaths > 0)
+    strata_first = np.zeros(1, dtype=np.int64) if s is None else block_starts(s)
+    block_strata_first = np.searchsorted(starts, strata_first)
+    event_first_row = strata_first[np.searchsorted(strata_first, starts[event_blocks], "right") - 1]
+    event_deaths = deaths[event_blocks]
     multi = np.flatnonzero(event_deaths > 1)
     death_rows = np.flatnonzero(e)
-    multi_rows = death_rows[np.isin(np.searchsorted(ends, death_rows, "right"),
-                                    np.flatnonzero(has_event)[multi])]
-    multi_starts = np.cumsum(event_deaths[multi].astype(np.int64)) - event_deaths[multi].astype(
-        np.int64)
-    return CoxData(z, bounds, ends[has_event] - 1, event_first_row, event_deaths, death_rows,
-                   multi, multi_rows, multi_starts, z[1:1 + p, death_rows].sum(axis=1), pairs, p,
-                   order)
+    multi_rows = death_rows[deaths[row_block[death_rows]] > 1]
+    counts = event_deaths[multi].astype(np.int64)
+    return CoxData(z, starts, _bounds(strata_first, t.size),
+                   _bounds(block_strata_first, starts.size), event_blocks,
+                   ends[event_blocks] - 1, event_first_row, event_deaths, death_rows, multi,
+                   multi_rows, z[:, multi_rows], np.cumsum(counts) - counts, z[1:1 + p, death_rows].sum(axis=1),
+                   pairs, p, order, starts.size * 4 < t.size)
 
 
-def _risk_sums(data: CoxData, weighted: np.ndarray) -> np.ndarray:
-    """Risk-set sums at each event block: cumulative sums within stratum, read at block ends."""
+def _sums(data: CoxData, r: np.ndarray, need_dead: bool):
+    """Risk-set sums at each event block and, if asked, the tied deaths' own sums (multi only)."""
+    dead = None
+    if need_dead:
+        dead = np.add.reduceat(data.z_multi * r[data.multi_rows], data.multi_starts, axis=1)
+    weighted = data.z * r
+    if data.aggregate:
+        blocks = np.add.reduceat(weighted, data.starts, axis=1)
+        for first, end in data.block_strata_bounds:
+            np.cumsum(blocks[:, first:end], axis=1, out=blocks[:, first:end])
+        return blocks[:, data.event_blocks], dead
     for first, end in data.strata_bounds:
         np.cumsum(weighted[:, first:end], axis=1, out=weighted[:, first:end])
-    return np.take(weighted, data.event_last, axis=1)
+    return np.take(weighted, data.event_last, axis=1), dead
 
 
 def _matrix(rows: np.ndarray, p: int, pairs) -> np.ndarray:
@@ -122,19 +140,19 @@ def block_parts(data: CoxData, beta: np.ndarray, ties: str) -> BlockParts:
     """Everything the score and information need, per block of tied event times."""
     p = data.p
     r = np.exp(beta @ data.z[1:1 + p])
-    risk = _risk_sums(data, data.z * r)
+    efron = ties != "breslow" and data.multi.size > 0
+    risk, dead_multi = _sums(data, r, efron)
     d = data.deaths
     r0, r1, r2 = risk[0], risk[1:1 + p], risk[1 + p:]
     loglik = float(beta @ data.x_death_sum)
-    if ties == "breslow" or data.multi.size == 0:
+    if not efron:
         loglik -= float(np.sum(d * np.log(r0)))
         return BlockParts(loglik, r1, r2, None, None, d / r0, None, d / r0**2, None, None)
     dead = np.zeros((data.z.shape[0], d.size))
     a, c0 = 1.0 / r0, 1.0 / r0**2
     b, c1, c2 = np.zeros(d.size), np.zeros(d.size), np.zeros(d.size)
     loglik -= float(np.sum(np.log(r0)))
-    rows = data.multi_rows
-    dead[:, data.multi] = np.add.reduceat(data.z[:, rows] * r[rows], data.multi_starts, axis=1)
+    dead[:, data.multi] = dead_multi
     counts = d[data.multi].astype(np.int64)
     term = np.repeat(np.arange(counts.size), counts)
     frac = (np.arange(term.size) - np.repeat(data.multi_starts, counts)) / counts[term]

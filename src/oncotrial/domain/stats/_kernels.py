@@ -49,21 +49,22 @@ def block_ids(*sorted_columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def count_table(time: np.ndarray, event: np.ndarray):
     """Distinct times with numbers at risk, events and censored (R survfit's rows).
 
-    Returns ``(times, n_risk, n_event, n_censor)`` as float arrays.
+    Two plain sorts (all times, event times) and a binary search replace an argsort: sorting
+    values is several times faster than sorting indices.  Returns float arrays
+    ``(times, n_risk, n_event, n_censor)``.
     """
-    times, inverse = np.unique(time, return_inverse=True)
-    n_total = np.bincount(inverse, minlength=times.size).astype(np.float64)
-    n_event = np.bincount(inverse, weights=event, minlength=times.size)
-    n_risk = np.cumsum(n_total[::-1])[::-1]
+    ordered = np.sort(time)
+    starts = block_starts(ordered)
+    times = ordered[starts]
+    n_total = np.diff(np.append(starts, ordered.size)).astype(np.float64)
+    n_risk = (ordered.size - starts).astype(np.float64)
+    n_event = np.zeros(times.size)
+    event_times, event_counts = value_counts(np.sort(time[event == 1]))
+    n_event[np.searchsorted(times, event_times)] = event_counts
     return times, n_risk, n_event, n_total - n_event
 
 
-def reverse_cumsum_within(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Sum of ``values[j:]`` within each segment that begins at ``starts`` (axis 0)."""
-    total = np.cumsum(values[::-1], axis=0)[::-1]
-    ends = np.append(starts[1:], values.shape[0])
-    seg_of_row = np.repeat(np.arange(starts.size), np.diff(np.append(starts, values.shape[0])))
-    after = np.zeros((starts.size,) + values.shape[1:], dtype=total.dtype)
-    has_after = ends < values.shape[0]
-    after[has_after] = total[ends[has_after]]
-    return total - after[seg_of_row]
+def value_counts(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of a sorted array and how often each occurs."""
+    starts = block_starts(ordered)
+    return ordered[starts], np.diff(np.append(starts, ordered.size)).astype(np.float64)

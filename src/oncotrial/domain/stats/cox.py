@@ -206,21 +206,23 @@ def fit_cox_model(time, event, group=None, covariates=None, strata=None, *, ties
     fit = CoxResult(terms, beta, se, variance, z, 2.0 * norm.sf(np.abs(z)), hr, hr_lower,
                     hr_upper, float(loglik0), float(loglik),
                     lr, wald, score, sdata.n, n_events, iterations, ties, conf_level,
-                    _cox_warnings(sdata, x, terms, n_events))
+                    _cox_warnings(sdata, x, terms, assign, n_events))
     return fit, CoxModel(sdata, x, assign, data)
 
 
-def _cox_warnings(sdata, x, terms, n_events) -> tuple[str, ...]:
+def _cox_warnings(sdata, x, terms, assign, n_events) -> tuple[str, ...]:
     warnings = []
     if n_events < 10:
         warnings.append(f"fewer than 10 events ({n_events}): hazard ratios are unreliable")
     elif n_events < 10 * len(terms):
         warnings.append(f"fewer than 10 events per term ({n_events} events, {len(terms)} terms)")
-    for k, term in enumerate(terms):
-        column = x[:, k]
-        dummy = term.startswith("group") and set(np.unique(column)) <= {0.0, 1.0}
-        if dummy and (sdata.event[column == 1].sum() == 0 or sdata.event[column == 0].sum() == 0):
-            warnings.append(f"{term}: one side has no events; the hazard ratio drifts "
+    group_columns = dict(assign).get("group", ())
+    events_in_reference = sdata.event[x[:, list(group_columns)].sum(axis=1) == 0].sum() \
+        if group_columns else 1
+    for k in group_columns:
+        in_level = x[:, k] == 1
+        if sdata.event[in_level].sum() == 0 or events_in_reference == 0:
+            warnings.append(f"{terms[k]}: one side has no events; the hazard ratio drifts "
                             f"towards 0 or infinity")
     return tuple(warnings)
 

@@ -22,7 +22,7 @@ from scipy.stats import chi2
 from oncotrial.errors import InvalidInput
 
 from ._data import check_survival_data
-from ._kernels import block_ids, block_starts, sort_times
+from ._kernels import value_counts
 from ._result import StatResult
 
 
@@ -64,34 +64,33 @@ class LogrankResult(StatResult):
 
 
 def _event_blocks(time, event, group, strata, n_groups):
-    """Per distinct (stratum, time) with an event: events and numbers at risk in each group,
-    and the first of those blocks in each stratum.  Work is 1-D over subjects (one sort)."""
-    order = sort_times(time, strata)
-    t, g = time[order], group[order]
-    s = strata[order] if strata is not None else None
-    starts, row_block = block_ids(t) if s is None else block_ids(s, t)
-    death_rows = np.flatnonzero(event[order])
-    death_block = row_block[death_rows]
-    first_of_block = block_starts(death_block)
-    event_rows = starts[death_block[first_of_block]]
-    n_event_blocks = first_of_block.size
-    index = np.repeat(np.arange(n_event_blocks), np.diff(np.append(first_of_block,
-                                                                    death_rows.size)))
-    deaths = np.bincount(index * n_groups + g[death_rows], minlength=n_event_blocks * n_groups)
-    deaths = deaths.reshape(n_event_blocks, n_groups).astype(float)
-    if s is None:
-        stratum_end = np.full(n_event_blocks, t.size)
-        strata_first = np.zeros(1, dtype=np.int64)
-    else:
-        bounds = block_starts(s)
-        ends = np.append(bounds[1:], t.size)
-        stratum_end = ends[np.searchsorted(bounds, event_rows, side="right") - 1]
-        strata_first = block_starts(s[event_rows])
-    at_risk = np.empty((n_event_blocks, n_groups))
-    for k in range(n_groups):
-        before = np.append(0, np.cumsum(g == k))  # rows of group k before each row
-        at_risk[:, k] = before[stratum_end] - before[event_rows]
-    return deaths, at_risk, strata_first
+    """Per distinct event time of each stratum: events and numbers at risk in every group, and
+    the first of those rows in each stratum.  Plain sorts per group and binary searches."""
+    if strata is None:
+        deaths, at_risk = _stratum_blocks(time, event, group, n_groups)
+        return deaths, at_risk, np.zeros(1, dtype=np.int64)
+    parts = [_stratum_blocks(time[strata == s], event[strata == s], group[strata == s],
+                             n_groups) for s in np.unique(strata)]
+    parts = [p for p in parts if p[0].shape[0]]
+    if not parts:
+        return np.zeros((0, n_groups)), np.zeros((0, n_groups)), np.zeros(1, dtype=np.int64)
+    sizes = np.array([p[0].shape[0] for p in parts])
+    return (np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts]),
+            np.cumsum(sizes) - sizes)
+
+
+def _stratum_blocks(time, event, group, n_groups):
+    is_event = event == 1
+    event_times = np.unique(time[is_event])
+    deaths = np.zeros((event_times.size, n_groups))
+    at_risk = np.zeros((event_times.size, n_groups))
+    for g in range(n_groups):
+        in_group = group == g
+        ordered = np.sort(time[in_group])
+        at_risk[:, g] = ordered.size - np.searchsorted(ordered, event_times, side="left")
+        times, counts = value_counts(np.sort(time[in_group & is_event]))
+        deaths[np.searchsorted(event_times, times), g] = counts
+    return deaths, at_risk
 
 
 def _pooled_left_km(d, n, strata_first):
