@@ -105,3 +105,23 @@ class AuditFilterForm(forms.Form):
     user = forms.CharField(label=_("User"), required=False, max_length=150)
     date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
     date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
+
+
+class EventForm(forms.Form):
+    """A dated event of an enrolled subject; ``item`` offers the protocol's clocks, regimens and
+    procedures."""
+
+    kind = forms.ChoiceField(label=_("Event"))
+    occurred_on = forms.DateField(label=_("Date"), widget=DATE)
+    item = forms.ChoiceField(label=_("Clock, intervention or procedure"), required=False)
+    value = forms.ChoiceField(label=_("Regimen (for a regimen choice)"), required=False)
+    percent = forms.FloatField(label=_("Dose level, % of protocol dose (reductions)"), required=False,
+                               min_value=1, max_value=100)
+    end_on = forms.DateField(label=_("Until (holds)"), required=False, widget=DATE)
+    reason = forms.CharField(label=_("Reason / note"), required=False, max_length=200)
+
+    def __init__(self, *args, kinds=(), items=(), regimens=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(kinds)
+        self.fields["item"].choices = [("", "—")] + list(items)
+        self.fields["value"].choices = [("", "—")] + list(regimens)

@@ -26,6 +26,7 @@ urlpatterns = [
     path(SUBJECT + "enrol/", subjects.enrol, name="enrol"),
     path(SUBJECT + "randomize/", subjects.randomize, name="randomize"),
     path(SUBJECT + "calendar/", calendar.subject_calendar, name="subject-calendar"),
+    path(SUBJECT + "events/new/", calendar.event_new, name="event-new"),
     path("", include("oncotrial.web.ecrf.urls")),
 ]
 

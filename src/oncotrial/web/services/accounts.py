@@ -27,8 +27,12 @@ def _require_administrator(actor, how: str) -> str:
 
 @transaction.atomic
 def create_user(actor, *, username: str, password: str, email: str = "", full_name: str = "",
-                how: str = "page", check_password: bool = True):
-    """Create an account (password hashed with Argon2) and audit it."""
+                how: str = "page", check_password: bool = True, password_hash: str = ""):
+    """Create an account (password hashed with Argon2) and audit it.
+
+    ``password_hash`` (system use: the demo gives every demo user one pre-hashed password) skips
+    hashing again.
+    """
     role = _require_administrator(actor, how)
     User = get_user_model()
     username = (username or "").strip()
@@ -45,7 +49,10 @@ def create_user(actor, *, username: str, password: str, email: str = "", full_na
         except ValidationError as error:
             raise InvalidInput(f"password for '{username}': {' '.join(error.messages)}",
                                field="password") from None
-    user.set_password(password)
+    if password_hash and actor is None and how == "system":
+        user.password = password_hash
+    else:
+        user.set_password(password)
     user.save()
     record_audit(user=actor, role=role, action="user_create", how=how, entity="user", entity_id=user.pk,
                  changes=[{"field": "username", "old": None, "new": username}])

@@ -17,11 +17,14 @@ WEEK = dt.timedelta(days=7)
 def subject_calendar(user, study, identifier: str, as_of: dt.date | None = None) -> dict:
     """The subject's calendar as plain data: doses, procedures, assessments, flags."""
     subject = find_subject(user, study, identifier)
-    calendar = derive_subject_calendar(subject, as_of)
-    data = calendar.to_dict()
-    data["site"] = subject.site.code
-    data["timezone"] = subject.site.timezone
-    return data
+    base = {"subject_id": subject.identifier, "site": subject.site.code, "timezone": subject.site.timezone}
+    try:
+        calendar = derive_subject_calendar(subject, as_of)
+    except OncotrialError as error:
+        # A data gap (not enrolled, no regimen chosen yet) is what the page shows, not a failure.
+        return {**base, "problem": error.message, "hint": error.hint, "doses": [], "procedures": [],
+                "assessments": [], "flags": [], "clocks": []}
+    return {**calendar.to_dict(), **base, "problem": ""}
 
 
 def worklist(user, study, *, site: str = "", as_of: dt.date | None = None) -> dict:

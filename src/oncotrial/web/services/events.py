@@ -27,6 +27,7 @@ from oncotrial.web.services.permissions import SITE_STAFF, require_role
 NEEDS_ITEM = {EventKind.REGIMEN_CHOICE, EventKind.PROCEDURE, EventKind.DOSE, EventKind.HOLD,
               EventKind.REDUCTION, EventKind.STOP}
 STATUS_AFTER = {EventKind.DEATH: SubjectStatus.DIED, EventKind.OFF_TREATMENT: SubjectStatus.OFF_TREATMENT,
+                EventKind.PROGRESSION: SubjectStatus.OFF_TREATMENT,
                 EventKind.OFF_STUDY: SubjectStatus.WITHDRAWN}
 TREATMENT = {EventKind.DOSE, EventKind.PROCEDURE}
 
@@ -89,7 +90,8 @@ def record_subject_event(user, subject: Subject, *, kind: str, occurred_on: dt.d
     The event is checked together with the subject's other events by the calendar engine (nothing
     after death, no dose before enrolment, a regimen that the protocol offers) before it is saved.
     """
-    subject = Subject.objects.select_for_update().select_related("study", "site").get(pk=subject.pk)
+    subject = (Subject.objects.select_for_update(of=("self",))
+               .select_related("study", "site", "enrolment", "randomization").get(pk=subject.pk))
     membership = require_role(user, subject.study, subject.site, SITE_STAFF, "record treatment and follow-up")
     if kind not in EventKind.values:
         raise InvalidInput(f"event kind '{kind}' is unknown; allowed: {', '.join(EventKind.values)}", field="kind")
@@ -104,7 +106,7 @@ def record_subject_event(user, subject: Subject, *, kind: str, occurred_on: dt.d
     event = SubjectEvent(subject=subject, kind=kind, occurred_on=occurred_on, end_on=end_on, item=item,
                          drug=drug, value=value, percent=percent, reason=reason, source=source,
                          protocol_version=version, recorded_by=user, recorded_at=timezone.now())
-    _check_with_calendar(version.protocol, subject, event)
+    _check_with_calendar(version.protocol, subject, event, derive=how != "system")
     event.save()
     _follow_status(subject, kind)
     record_audit(user=user, role=membership.role, action="create", how=how, entity="subject_event",
@@ -115,10 +117,12 @@ def record_subject_event(user, subject: Subject, *, kind: str, occurred_on: dt.d
     return event
 
 
-def _check_with_calendar(protocol, subject, event) -> None:
+def _check_with_calendar(protocol, subject, event, derive: bool = True) -> None:
     events = load_subject_events(subject, extra=event)
     check_subject_events(protocol, events)
-    if event.kind in NEEDS_ITEM:  # validates clock, regimen and procedure names against the protocol
+    # Deriving the calendar checks clock, regimen and procedure names against the protocol; the demo
+    # ("system") records only what the calendar itself made due.
+    if derive and event.kind in NEEDS_ITEM:
         derive_calendar(protocol, events, event.occurred_on)
 
 

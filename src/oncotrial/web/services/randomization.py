@@ -28,9 +28,11 @@ from oncotrial.web.services.audit import record_audit
 from oncotrial.web.services.permissions import SITE_STAFF, can_see_allocations, require_role
 
 
-def create_allocation_state(study) -> AllocationState:
-    """The empty allocation state of a randomized study, with a fresh concealed 64-bit seed."""
-    return AllocationState.objects.create(study=study, seed=str(secrets.randbits(64)), allocated=0,
+def create_allocation_state(study, seed: int | None = None) -> AllocationState:
+    """The empty allocation state of a randomized study, with a fresh concealed 64-bit seed (the
+    demo passes its own so that it is reproducible)."""
+    seed = secrets.randbits(64) if seed is None else seed
+    return AllocationState.objects.create(study=study, seed=str(seed), allocated=0,
                                           state={}, updated_at=timezone.now())
 
 
@@ -46,8 +48,15 @@ def allocation_rng(seed: str, allocated: int) -> np.random.Generator:
 
 
 @transaction.atomic
-def randomize_subject(user, subject: Subject, *, factors: dict, how: str = "page") -> Randomization:
-    """Allocate an enrolled subject to an arm; ``factors`` gives the stratification levels."""
+def randomize_subject(user, subject: Subject, *, factors: dict, how: str = "page",
+                      randomized_at=None) -> Randomization:
+    """Allocate an enrolled subject to an arm; ``factors`` gives the stratification levels.
+
+    ``randomized_at`` (back-entry of a historical allocation) is accepted only from imports and the
+    system (the demo); pages and the API always stamp the current time.
+    """
+    if randomized_at is not None and how not in ("import", "system"):
+        raise PermissionDenied("a randomization time can only be given by an import or the system")
     subject = Subject.objects.select_for_update().select_related("study", "site").get(pk=subject.pk)
     study = subject.study
     membership = require_role(user, study, subject.site, SITE_STAFF, "randomize subjects")
@@ -69,7 +78,7 @@ def randomize_subject(user, subject: Subject, *, factors: dict, how: str = "page
     randomization = Randomization.objects.create(
         subject=subject, study=study, sequence=allocation.sequence, arm=allocation.arm,
         method=allocation.method, stratum=allocation.stratum, factors=factors,
-        details=allocation.to_dict(), randomized_at=timezone.now(), randomized_by=user,
+        details=allocation.to_dict(), randomized_at=randomized_at or timezone.now(), randomized_by=user,
         protocol_version=version)
     subject.status = SubjectStatus.RANDOMIZED
     subject.save(update_fields=["status"])

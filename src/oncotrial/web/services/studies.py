@@ -41,7 +41,7 @@ def _fingerprint(text: str) -> str:
 
 @transaction.atomic
 def create_study(actor, protocol_text: str, *, code: str = "", effective_on, how: str = "page",
-                 add_protocol_sites: bool = True) -> Study:
+                 add_protocol_sites: bool = True, allocation_seed: int | None = None) -> Study:
     """Create a study from a protocol's YAML text; the protocol becomes its first version and, with
     ``add_protocol_sites``, the protocol's sites join it."""
     role = _require_admin(actor, how)
@@ -56,7 +56,7 @@ def create_study(actor, protocol_text: str, *, code: str = "", effective_on, how
     if protocol.is_randomized:
         from oncotrial.web.services.randomization import create_allocation_state
 
-        create_allocation_state(study)
+        create_allocation_state(study, allocation_seed)
     record_audit(user=actor, role=role, action="create", how=how, entity="study", entity_id=study.pk,
                  study=study, changes=[{"field": "protocol", "old": None, "new": f"{protocol.id} v{protocol.version}"}])
     for site in protocol.sites if add_protocol_sites else ():
@@ -66,11 +66,11 @@ def create_study(actor, protocol_text: str, *, code: str = "", effective_on, how
 
 
 def create_study_from_builtin(actor, protocol_id: str, *, code: str = "", effective_on, how: str = "page",
-                              add_protocol_sites: bool = True) -> Study:
+                              add_protocol_sites: bool = True, allocation_seed: int | None = None) -> Study:
     from oncotrial.protocols import builtin_protocol_text
 
     return create_study(actor, builtin_protocol_text(protocol_id), code=code, effective_on=effective_on,
-                        how=how, add_protocol_sites=add_protocol_sites)
+                        how=how, add_protocol_sites=add_protocol_sites, allocation_seed=allocation_seed)
 
 
 def _initial_status(protocol: Protocol) -> str:
