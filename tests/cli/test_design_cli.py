@@ -89,3 +89,12 @@ def test_bad_input_exits_2_with_a_named_argument(capsys, argv, words):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "oncotrial: error:" in err and words in err and "hint:" in err
+
+
+def test_simulate_group_sequential_looks(capsys):
+    out = run_json(capsys, "simulate", "crlm-sbrt-sintilimab", "--runs", "400", "--hr", "0.5",
+                   "--events", "60", "--looks", "0.5,1", "--kind", "OF", "--continuous")
+    assert out["summaries"]["looks_at_events"] == [30, 60]
+    assert len(out["summaries"]["rejection_by_look"]) == 2
+    assert main(["simulate", "crlm-sbrt-sintilimab", "--runs", "10", "--looks", "0.5,1"]) == 2
+    assert "--events" in capsys.readouterr().err

@@ -16,6 +16,7 @@ import numpy as np
 from oncotrial.domain.design.from_protocol import derive_simulation_trial
 from oncotrial.domain.design.models import AnalysisRule, ScanSchedule
 from oncotrial.domain.design.sequential import DESIGN_KINDS, compute_group_sequential_design
+from oncotrial.domain.design.sequential_simulation import simulate_group_sequential_trials
 from oncotrial.domain.design.simon import compute_simon_designs, compute_single_stage_design
 from oncotrial.domain.design.simulation import TwoArmTrial, simulate_two_arm_trials
 from oncotrial.domain.design.single_arm import (
@@ -128,6 +129,10 @@ def _register_simulate(subparsers) -> None:
     p.add_argument("--scan-interval", type=float, help="scan every N months (overrides the schedule)")
     p.add_argument("--scan-window", type=float, default=0.0, help="± window of --scan-interval")
     p.add_argument("--continuous", action="store_true", help="progression seen at once (no scans)")
+    p.add_argument("--looks", help="two-arm: group-sequential looks as information rates (0.5,1); "
+                   "needs --events (events at the final look)")
+    p.add_argument("--kind", choices=tuple(DESIGN_KINDS), default="asOF",
+                   help="boundaries for --looks (asOF)")
     p.add_argument("--chunk-size", type=int, default=20_000, help="trials per chunk (memory bound)")
     p.add_argument("--workers", type=int, default=1, help="threads (chunks in parallel; same result)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -251,12 +256,7 @@ def _print_sample_size(size, args) -> None:
 
 
 def sequential_command(args) -> int:
-    try:
-        looks = tuple(float(x) for x in args.looks.split(","))
-    except ValueError as error:
-        raise InvalidInput(f"--looks {args.looks!r} is not a list of numbers", field="--looks",
-                           hint="e.g. --looks 0.33,0.67,1") from error
-    design = compute_group_sequential_design(args.kind, args.alpha, looks)
+    design = compute_group_sequential_design(args.kind, args.alpha, _parse_looks(args.looks))
     payload = {"design": design.to_dict()}
     size = None
     if args.hr is not None:
@@ -316,11 +316,39 @@ def simulate_command(args) -> int:
     return _emit(args, payload, lambda: _print_simulation(result, protocol.id, args, seconds))
 
 
+def _simulator(trial, args):
+    """The simulation function for the trial: single arm, two arm, or group-sequential looks."""
+    if not isinstance(trial, TwoArmTrial):
+        if args.looks:
+            raise InvalidInput("--looks applies to two-arm trials", field="--looks")
+        return simulate_single_arm_trials
+    if not args.looks:
+        return simulate_two_arm_trials
+    if trial.analysis.events is None:
+        raise InvalidInput("--looks needs --events (the events at the final look)", field="--events",
+                           hint="e.g. --looks 0.5,1 --events 60")
+    looks = _parse_looks(args.looks)
+    design = compute_group_sequential_design(args.kind, trial.alpha, looks)
+
+    def simulate(trial, runs, rng, **options):
+        return simulate_group_sequential_trials(trial, design, trial.analysis.events, runs, rng,
+                                                **options)
+    return simulate
+
+
+def _parse_looks(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in text.split(","))
+    except ValueError as error:
+        raise InvalidInput(f"--looks {text!r} is not a list of numbers", field="--looks",
+                           hint="e.g. --looks 0.33,0.67,1") from error
+
+
 def _simulate_with_progress(trial, args):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    simulate = simulate_two_arm_trials if isinstance(trial, TwoArmTrial) else simulate_single_arm_trials
+    simulate = _simulator(trial, args)
     columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("trials"),
                TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
@@ -347,6 +375,8 @@ def _print_simulation(result, protocol_id: str, args, seconds: float) -> None:
                          spread))
         elif isinstance(value, float):
             rows.append((name.replace("_", " "), value, ""))
+        elif isinstance(value, list) and value:
+            rows.append((name.replace("_", " "), "", ", ".join(_fmt(v) for v in value)))
     _table("Operating characteristics (mean; median [2.5%, 97.5%] over trials)",
            ("quantity", "value", "distribution"), rows)
     for warning in result.warnings:

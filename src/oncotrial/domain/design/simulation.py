@@ -132,7 +132,8 @@ def check_runs(runs: int, chunk_size: int) -> None:
         raise InvalidInput(f"chunk_size is {chunk_size!r}; it must be >= 1", field="chunk_size")
 
 
-def _two_arm_chunk(trial: TwoArmTrial, trials: int, rng, xp, summaries: bool) -> dict:
+def draw_two_arm_subjects(trial: TwoArmTrial, trials: int, rng, xp):
+    """Arm, entry, unit exponential draw, true PFS and drop-out time of every subject."""
     n = trial.subjects
     shape = (trials, n)
     if trial.allocation == "fixed":
@@ -146,7 +147,11 @@ def _two_arm_chunk(trial: TwoArmTrial, trials: int, rng, xp, summaries: bool) ->
     entry = entry_times(trials, n, trial.accrual_months, trial.accrual, rng, xp)
     unit = unit_exponentials(rng, shape)
     pfs = arm_event_times(unit, treated, trial.control_pfs, trial.hazard_ratio, xp)
-    dropout = dropout_times(trial.dropout_per_year, shape, rng)
+    return treated, entry, unit, pfs, dropout_times(trial.dropout_per_year, shape, rng)
+
+
+def _two_arm_chunk(trial: TwoArmTrial, trials: int, rng, xp, summaries: bool) -> dict:
+    treated, entry, unit, pfs, dropout = draw_two_arm_subjects(trial, trials, rng, xp)
     seen = observe(entry, pfs, dropout, trial.scans, trial.analysis, rng, xp)
     data = sort_survival_rows(seen.time, seen.event, treated, xp=xp)
     test = logrank_test_batched(None, None, None, ties=not trial.scans.continuous,
