@@ -98,3 +98,19 @@ def test_simulate_group_sequential_looks(capsys):
     assert len(out["summaries"]["rejection_by_look"]) == 2
     assert main(["simulate", "crlm-sbrt-sintilimab", "--runs", "10", "--looks", "0.5,1"]) == 2
     assert "--events" in capsys.readouterr().err
+
+
+def test_every_design_option_is_documented():
+    from pathlib import Path
+
+    from oncotrial.cli import build_parser
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "design.md").read_text()
+    parser = build_parser()
+    actions = parser._subparsers._group_actions[0].choices  # argparse has no public API for this
+    verbs = dict(actions["design"]._subparsers._group_actions[0].choices)
+    verbs["simulate"] = actions["simulate"]
+    missing = [f"{verb} {option}" for verb, sub in verbs.items() for action in sub._actions
+               for option in action.option_strings
+               if option.startswith("--") and option != "--help" and option not in docs]
+    assert not missing, f"undocumented in docs/design.md: {missing}"
