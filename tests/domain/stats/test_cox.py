@@ -110,3 +110,8 @@ def test_it_summarises_with_terms_and_tests():
     text = fit.summary()
     assert "groupFemale" in text and "Likelihood ratio" in text and "Score" in text
     assert fit.to_dict()["lr_test"]["df"] == 2
+
+
+def test_it_rejects_a_single_arm():
+    with pytest.raises(InvalidInput, match="only one level"):
+        estimate_cox([1, 2, 3], [1, 0, 1], ["a", "a", "a"], {"age": [50, 60, 70]})

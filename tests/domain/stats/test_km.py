@@ -154,3 +154,9 @@ def test_it_summarises_and_serialises():
     as_dict = fit.to_dict()
     assert as_dict["curves"][0]["label"] == "a"
     assert as_dict["curves"][1]["upper"][-1] is None  # S = 0: R's NA becomes null
+
+
+def test_the_risk_table_counts_subjects_still_followed():
+    """Hand count: at t = 3 subjects with times 3, 4, 6 (group a) and 5 (group b) remain."""
+    fit = estimate_km([1, 3, 4, 6, 2, 5], [1, 0, 1, 0, 1, 1], list("aaaabb"))
+    assert fit.risk_table([0, 3, 7]) == {"a": [4, 3, 0], "b": [2, 1, 0]}

@@ -84,6 +84,9 @@ def design_matrix(n: int, group=None, covariates: Mapping | None = None, group_l
     columns, terms, assign = [], [], []
     if group is not None:
         data = check_survival_data(np.zeros(n), np.zeros(n), group, group_levels=group_levels)
+        if np.unique(data.group).size < 2:
+            raise InvalidInput("group has only one level; a hazard ratio needs two arms",
+                               field="group", hint="check the arm column of the analysis set")
         for code, level in enumerate(data.group_levels[1:], start=1):
             columns.append((data.group == code).astype(float))
             terms.append(f"group{level}")

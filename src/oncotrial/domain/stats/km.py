@@ -166,6 +166,10 @@ class KMResult(StatResult):
         raise InvalidInput(f"no curve for group {label!r}; groups are {list(self.group_levels)}",
                            field="group")
 
+    def risk_table(self, times: Sequence[float]) -> dict:
+        """Numbers at risk per group at each time, for the table under a Kaplan-Meier plot."""
+        return {c.label: c.n_at_risk(times).tolist() for c in self.curves}
+
     @property
     def estimate(self) -> tuple[float, ...]:
         """Median survival per curve."""
