@@ -189,7 +189,7 @@ class PlannedAssessment:
     """One visit of the assessment calendar (seed-trials.md §3.3): baseline or scheduled imaging, or
     a survival contact after progression. ``study_day`` counts from the schedule's anchor (day 0)."""
 
-    kind: Literal["baseline_imaging", "imaging", "survival_contact"]
+    kind: Literal["baseline_imaging", "imaging", "procedure_imaging", "survival_contact"]
     number: int
     due: date
     window_start: date
@@ -644,10 +644,35 @@ def _derive_assessments(protocol, events, as_of):
         slots.append(("imaging", number, due, window, phase))
     matched, unscheduled = _match_visits(slots, sorted(events.assessments), anchor)
     out = [_assessment(slot, matched.get(i), as_of, events, anchor) for i, slot in enumerate(slots)]
+    out += _procedure_imaging(protocol, events, as_of, anchor)
     if events.progression_date and schedule.survival_contact_days:
         out += _survival_contacts(schedule.survival_contact_days, schedule.survival_contact_window_days,
                                   events, as_of, anchor)
     return tuple(out), tuple(unscheduled)
+
+
+def _procedure_imaging(protocol, events, as_of, anchor) -> list[PlannedAssessment]:
+    """Contrast imaging of the treated site a set time after every session (technique efficacy about
+    4 weeks after ablation: Ahmed et al., Radiology 2014; endpoints.md §5.4). Any imaging visit in
+    the window serves: one scan can be both a RECIST and a technique-efficacy assessment."""
+    arm = protocol.arm(events.arm)
+    out = []
+    for intervention in (protocol.intervention(i) for i in arm.interventions):
+        procedure = intervention.procedure
+        if procedure is None or not procedure.response_imaging_days:
+            continue
+        sessions = sorted(d.date for d in events.procedures if d.kind == procedure.kind and d.date <= as_of)
+        window = procedure.response_imaging_window_days
+        for number, session in enumerate(sessions, 1):
+            for offset in procedure.response_imaging_days:
+                due = session + timedelta(offset)
+                done = next((d for d in sorted(events.assessments)
+                             if abs((d - due).days) <= window), None)
+                later = any(d > due + timedelta(window) for d in events.assessments)
+                out.append(_visit(PlannedAssessment, due, window, done, as_of, events, later_done=later,
+                                  kind="procedure_imaging", number=number,
+                                  study_day=(due - anchor).days))
+    return out
 
 
 def _match_visits(slots, done: list[date], anchor: date):
