@@ -115,7 +115,7 @@ class EventForm(forms.Form):
     occurred_on = forms.DateField(label=_("Date"), widget=DATE)
     item = forms.ChoiceField(label=_("Clock, intervention or procedure"), required=False)
     value = forms.ChoiceField(label=_("Regimen (for a regimen choice)"), required=False)
-    percent = forms.FloatField(label=_("Dose level, % of protocol dose (reductions)"), required=False,
+    percent = forms.FloatField(label=_("Dose level, percent of protocol dose (reductions)"), required=False,
                                min_value=1, max_value=100)
     end_on = forms.DateField(label=_("Until (holds)"), required=False, widget=DATE)
     reason = forms.CharField(label=_("Reason / note"), required=False, max_length=200)
