@@ -332,3 +332,14 @@ def test_duration_of_cr_runs_from_the_first_cr(protocol):
     assert row.duration_of_cr.aval_days == 113 and row.duration_of_cr.is_event
     assert derive_subject_outcomes(protocol, options=CUTOFF, **r12_patient()).subject(
         S).duration_of_cr is None
+
+
+
+def test_the_cutoff_gives_the_same_recist_rows_with_or_without_irecist(protocol):
+    # The data cut-off (spec §0.1) applies to the RECIST rows whichever path derives them.
+    cutoff = date(2024, 5, 1)
+    plain = DerivationOptions(data_cutoff=cutoff)
+    with_irecist = dataclasses.replace(plain, derive_irecist=True)
+    rows = [derive_subject_outcomes(protocol, options=o, **r12_patient()) for o in (plain, with_irecist)]
+    dates = [[tp.date for tp in result.timepoints] for result in rows]
+    assert dates[0] == dates[1] and max(dates[0]) <= cutoff

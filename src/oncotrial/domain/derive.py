@@ -425,8 +425,8 @@ def _derive_one(subject, tables, rules, options, collect):
     else:
         recist = derive_timepoint_responses(
             records, start, enrolment_date=subject.enrolment_date,
-            new_anticancer_therapy_date=nact, rules=rules.recist,
-            collect_problems=collect)
+            new_anticancer_therapy_date=nact, data_cutoff=options.data_cutoff,
+            rules=rules.recist, collect_problems=collect)
     bor = derive_best_overall_response(recist.timepoints, start, subject_id=subject.subject_id,
                                        rules=rules.bor, new_therapy_date=nact,
                                        data_cutoff=options.data_cutoff)
