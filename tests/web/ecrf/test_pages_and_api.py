@@ -89,3 +89,53 @@ def test_it_lists_every_form_in_the_openapi_schema(cast):
                  "ecrf_verify_source", "ecrf_lock_subject_data", "ecrf_lock_study", "ecrf_unlock",
                  "ecrf_safety_summary", "ecrf_open_query", "ecrf_list_signatures"):
         assert twin in operations
+
+
+def test_the_api_enters_and_corrects_an_assessment_and_a_lock_stops_it(cast, subject_a):
+    base = API.format(code=cast.study.code, sid=subject_a.identifier)
+    coordinator = client_for(cast.coordinator_a)
+    lesions = [{"lesion_id": "T1", "kind": "target", "organ": "liver", "axis": "long", "size_mm": 30}]
+    body = {"visit": "BL", "date": "2025-02-05", "method": "CT", "is_baseline": True, "lesions": lesions}
+    created = coordinator.post(base + "/tumour_assessment", body, content_type="application/json")
+    assert created.status_code == 200, created.content
+    record_id = created.json()["id"]
+    lesions[0]["size_mm"] = 32
+    update = {**body, "lesions": lesions}
+    refused = coordinator.put(f"{base}/tumour_assessment/{record_id}", update, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "reason_for_change"
+    locked = client_for(cast.data_manager).post(base + "/locks", {"level": "subject"},
+                                                content_type="application/json")
+    assert locked.status_code == 200
+    update["reason_for_change"] = "re-measured at source"
+    response = coordinator.put(f"{base}/tumour_assessment/{record_id}", update, content_type="application/json")
+    assert response.status_code == 409 and "is locked" in response.json()["error"]
+    unlock = f"/api/studies/{cast.study.code}/ecrf/locks/{locked.json()['id']}/unlock"
+    assert client_for(cast.data_manager).post(unlock, {"reason": ""},
+                                              content_type="application/json").status_code == 400
+    assert client_for(cast.data_manager).post(unlock, {"reason": "site correction agreed"},
+                                              content_type="application/json").status_code == 200
+    response = coordinator.put(f"{base}/tumour_assessment/{record_id}", update, content_type="application/json")
+    assert response.status_code == 200 and response.json()["revision"] == 2
+    assert response.json()["lesions"][0]["size_mm"] == "32"
+
+
+def test_the_api_runs_the_query_workflow_with_assignment_and_site_lists(cast, subject_a):
+    base = API.format(code=cast.study.code, sid=subject_a.identifier)
+    record = client_for(cast.coordinator_a).post(
+        base + "/con_med", {"name": "ondansetron", "start_date": "2025-02-10"},
+        content_type="application/json").json()
+    monitor = client_for(cast.monitor)
+    bad = monitor.post(base + "/queries", {"form": "con_med", "record_id": record["id"], "text": "dose?",
+                                           "assigned_to": "nobody"}, content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "assigned_to"
+    opened = monitor.post(base + "/queries", {"form": "con_med", "record_id": record["id"], "field": "dose_text",
+                                              "text": "dose?", "assigned_to": "coa"},
+                          content_type="application/json").json()
+    assert (opened["status"], opened["assigned_to"]) == ("open", "coa")
+    action = f"/api/studies/{cast.study.code}/ecrf/queries/{opened['id']}/"
+    client_for(cast.coordinator_a).post(action + "answer", {"answer": "8 mg bid"}, content_type="application/json")
+    again = monitor.post(action + "reopen", {"text": "and the route?"}, content_type="application/json").json()
+    assert again["status"] == "open" and "and the route?" in again["text"]
+    listing = f"/api/studies/{cast.study.code}/ecrf/queries"
+    assert [q["id"] for q in monitor.get(listing + "?site=01").json()] == [opened["id"]]
+    assert monitor.get(listing + "?site=02").json() == []

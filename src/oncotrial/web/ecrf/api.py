@@ -145,11 +145,13 @@ class QueryIn(Schema):
     record_id: int
     text: str
     field: str = ""
+    assigned_to: str = ""
 
 
 class QueryActionIn(Schema):
     answer: str = ""
     note: str = ""
+    text: str = ""
 
 
 class VerifyIn(Schema):
@@ -177,24 +179,28 @@ class UnlockIn(Schema):
 
 
 @router.get("/{code}/ecrf/queries", operation_id="ecrf_list_queries", summary="Per-site query list")
-def list_queries(request, code: str, status: str = ""):
-    return queries.list_queries(request.user, find_visible_study(request.user, code), status=status)
+def list_queries(request, code: str, status: str = "", site: str = ""):
+    return queries.list_queries(request.user, find_visible_study(request.user, code), status=status,
+                                site=site)
 
 
 @router.post(SUBJECT + "/queries", operation_id="ecrf_open_query")
 def open_query(request, code: str, identifier: str, payload: QueryIn):
-    query = queries.open_query(request.user, _subject(request, code, identifier), form=payload.form,
-                               record_id=payload.record_id, field=payload.field, text=payload.text, how="api")
+    subject = _subject(request, code, identifier)
+    query = queries.open_query(request.user, subject, form=payload.form, record_id=payload.record_id,
+                               field=payload.field, text=payload.text, how="api",
+                               assigned_to=queries.find_assignee(subject.study, payload.assigned_to))
     return queries.query_row(query)
 
 
 @router.post("/{code}/ecrf/queries/{query_id}/{action}", operation_id="ecrf_query_action",
-             summary="answer, resolve or close a query")
+             summary="answer, resolve, close or re-open a query")
 def query_action(request, code: str, query_id: int, action: str, payload: QueryActionIn):
     query = queries.find_query(request.user, find_visible_study(request.user, code), query_id)
     actions = {"answer": lambda: queries.answer_query(request.user, query, answer=payload.answer, how="api"),
                "resolve": lambda: queries.resolve_query(request.user, query, how="api"),
-               "close": lambda: queries.close_query(request.user, query, note=payload.note, how="api")}
+               "close": lambda: queries.close_query(request.user, query, note=payload.note, how="api"),
+               "reopen": lambda: queries.reopen_query(request.user, query, text=payload.text, how="api")}
     if action not in actions:
         from oncotrial.errors import InvalidInput
 

@@ -211,6 +211,8 @@ class Query(models.Model):
     closed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
     close_note = models.TextField(blank=True)
+    protocol_version = models.ForeignKey("web.ProtocolVersion", null=True, on_delete=models.PROTECT,
+                                         related_name="+")
 
     class Meta:
         ordering = ["opened_at", "id"]
@@ -231,6 +233,8 @@ class SourceVerification(models.Model):
     verified_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     verified_at = models.DateTimeField()
     dropped_at = models.DateTimeField(null=True, blank=True)
+    protocol_version = models.ForeignKey("web.ProtocolVersion", null=True, on_delete=models.PROTECT,
+                                         related_name="+")
 
     class Meta:
         ordering = ["verified_at", "id"]
@@ -270,6 +274,8 @@ class Lock(models.Model):
     unlocked_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     unlocked_at = models.DateTimeField(null=True, blank=True)
     unlock_reason = models.TextField(blank=True)
+    protocol_version = models.ForeignKey("web.ProtocolVersion", null=True, on_delete=models.PROTECT,
+                                         related_name="+")
 
     class Meta:
         ordering = ["locked_at", "id"]

@@ -20,7 +20,7 @@ from oncotrial.web.ecrf.services.common import (
     require_subject_reader,
 )
 from oncotrial.web.ecrf.specs import FORMS, LESION_FIELDS
-from oncotrial.web.services.permissions import SITE_STAFF, find_role
+from oncotrial.web.services.permissions import SITE_STAFF, find_role, visible_sites
 from oncotrial.web.services.subjects import find_subject
 from oncotrial.web.views.common import page, study_for
 
@@ -238,8 +238,10 @@ def unlock_view(request, code, lock_id):
 @page
 def query_list(request, code):
     study = study_for(request, code)
-    rows = queries.list_queries(request.user, study, status=request.GET.get("status", ""))
-    context = {"study": study, "queries": rows, "status": request.GET.get("status", ""),
+    site = request.GET.get("site", "")
+    rows = queries.list_queries(request.user, study, status=request.GET.get("status", ""), site=site)
+    context = {"study": study, "queries": rows, "status": request.GET.get("status", ""), "site": site,
+               "sites": [s.code for s in visible_sites(request.user, study)],
                "study_locks": [locks.lock_row(item) for item in m.Lock.objects.filter(study=study, level="study")],
                "can_close": find_role(request.user, study, None, QUERY_CLOSERS) is not None,
                "can_open": find_role(request.user, study, None, QUERY_OPENERS) is not None}
@@ -252,7 +254,8 @@ def query_open(request, code, identifier):
     study, subject = _subject(request, code, identifier)
     queries.open_query(request.user, subject, form=request.POST.get("form", ""),
                        record_id=request.POST.get("record_id"), field=request.POST.get("field", ""),
-                       text=request.POST.get("text", ""), how="page")
+                       text=request.POST.get("text", ""), how="page",
+                       assigned_to=queries.find_assignee(study, request.POST.get("assigned_to", "")))
     return redirect("ecrf-subject", code, identifier)
 
 
@@ -267,8 +270,11 @@ def query_action(request, code, query_id, action):
         queries.resolve_query(request.user, query, how="page")
     elif action == "close":
         queries.close_query(request.user, query, note=request.POST.get("note", ""), how="page")
+    elif action == "reopen":
+        queries.reopen_query(request.user, query, text=request.POST.get("text", ""), how="page")
     else:
-        raise InvalidInput(f"query action {action!r} is not one of answer, resolve, close", field="action")
+        raise InvalidInput(f"query action {action!r} is not one of answer, resolve, close, reopen",
+                           field="action")
     return redirect(request.POST.get("next") or reverse("ecrf-queries", args=[code]))
 
 

@@ -36,7 +36,8 @@ def lock(user, study, *, level: str, subject=None, visit: str = "", form: str = 
     if duplicate.exists():
         raise Conflict(f"this {level} is already locked", field="level")
     item = m.Lock.objects.create(study=study, level=level, subject=subject, visit=visit, form=form,
-                                 record_id=record_id, locked_by=user, locked_at=now())
+                                 record_id=record_id, locked_by=user, locked_at=now(),
+                                 protocol_version=study.current_version())
     record_audit(user=user, role=membership.role, action="lock", how=how, entity="lock", entity_id=item.pk,
                  study=study, site=subject.site if subject else None, subject=subject,
                  changes=[{"field": "level", "old": None, "new": level},

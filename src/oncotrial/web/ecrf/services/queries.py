@@ -39,7 +39,8 @@ def open_query(user, subject, *, form: str, record_id: int, text: str, field: st
                            hint="Say what is unclear and what the site should check.")
     query = m.Query.objects.create(subject=subject, form=form, record_id=record_id, field=field,
                                    text=text.strip(), opened_by=user, opened_at=now(),
-                                   assigned_to=assigned_to)
+                                   assigned_to=assigned_to,
+                                   protocol_version=subject.study.current_version())
     _audit(user, membership.role, query, "query_open",
            [{"field": "status", "old": None, "new": "open"}, {"field": "text", "old": None, "new": query.text}],
            how)
@@ -126,15 +127,34 @@ def sync_check_queries(subject, form: str, record, failures, *, user=None, how: 
         if check_id in already:
             continue
         query = m.Query.objects.create(subject=subject, form=form, record_id=record.pk, field=failure.field,
-                                       check_id=check_id, text=failure.message, opened_at=now())
+                                       check_id=check_id, text=failure.message, opened_at=now(),
+                                       protocol_version=subject.study.current_version())
         _audit(None, "system", query, "query_open",
                [{"field": "status", "old": None, "new": "open"},
                 {"field": "text", "old": None, "new": failure.message}], how)
 
 
+def find_assignee(study, username: str):
+    """The user a query is assigned to: anyone holding an active role in the study."""
+    from django.contrib.auth import get_user_model
+
+    from oncotrial.web.services.permissions import find_role
+
+    if not (username or "").strip():
+        return None
+    assignee = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
+    if assignee is None or find_role(assignee, study) is None:
+        raise InvalidInput(f"user {username!r} holds no role in study {study.code}; a query can only "
+                           "be assigned to study staff", field="assigned_to")
+    return assignee
+
+
 def list_queries(user, study, *, status: str = "", site=None, subject=None) -> list[dict]:
-    """Queries the user may see, oldest first, with their age in days (per-site query lists)."""
+    """Queries the user may see, oldest first, with their age in days (per-site query lists;
+    `site` is a Site or a site code)."""
     sites = visible_sites(user, study)
+    if isinstance(site, str):
+        site = sites.filter(code=site).first() if site else None
     found = m.Query.objects.filter(subject__study=study, subject__site__in=sites).select_related(
         "subject", "subject__site", "opened_by", "assigned_to")
     if status:

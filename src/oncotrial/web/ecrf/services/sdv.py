@@ -33,7 +33,8 @@ def verify_source(user, subject, *, form: str, record_id: int, field: str = "",
         raise InvalidInput(f"{field!r} is not a field of {FORMS[form].label}", field="field")
     verification = m.SourceVerification.objects.create(
         subject=subject, form=form, record_id=record.pk, field=field,
-        data_hash=verified_hash(form, record, field), verified_by=user, verified_at=now())
+        data_hash=verified_hash(form, record, field), verified_by=user, verified_at=now(),
+        protocol_version=subject.study.current_version())
     record_audit(user=user, role=membership.role, action="sdv", how=how, entity=form,
                  entity_id=record.pk, study=subject.study, site=subject.site, subject=subject,
                  changes=[{"field": field or "(whole form)", "old": None, "new": "verified"}])
