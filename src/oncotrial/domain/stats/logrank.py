@@ -64,32 +64,33 @@ class LogrankResult(StatResult):
 
 
 def _event_blocks(time, event, group, strata, n_groups):
-    """Per distinct event time of each stratum: events and numbers at risk in every group, and
-    the first of those rows in each stratum.  Plain sorts per group and binary searches."""
+    """Per distinct event time of each stratum: events and numbers at risk in every group
+    (arrays of shape (groups, times)), and the first column of each stratum.  Plain sorts per
+    group and binary searches."""
     if strata is None:
         deaths, at_risk = _stratum_blocks(time, event, group, n_groups)
         return deaths, at_risk, np.zeros(1, dtype=np.int64)
     parts = [_stratum_blocks(time[strata == s], event[strata == s], group[strata == s],
                              n_groups) for s in np.unique(strata)]
-    parts = [p for p in parts if p[0].shape[0]]
+    parts = [p for p in parts if p[0].shape[1]]
     if not parts:
-        return np.zeros((0, n_groups)), np.zeros((0, n_groups)), np.zeros(1, dtype=np.int64)
-    sizes = np.array([p[0].shape[0] for p in parts])
-    return (np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts]),
+        return np.zeros((n_groups, 0)), np.zeros((n_groups, 0)), np.zeros(1, dtype=np.int64)
+    sizes = np.array([p[0].shape[1] for p in parts])
+    return (np.hstack([p[0] for p in parts]), np.hstack([p[1] for p in parts]),
             np.cumsum(sizes) - sizes)
 
 
 def _stratum_blocks(time, event, group, n_groups):
     is_event = event == 1
-    event_times = np.unique(time[is_event])
-    deaths = np.zeros((event_times.size, n_groups))
-    at_risk = np.zeros((event_times.size, n_groups))
+    event_times, _ = value_counts(np.sort(time[is_event]))
+    deaths = np.zeros((n_groups, event_times.size))
+    at_risk = np.zeros((n_groups, event_times.size))
     for g in range(n_groups):
         in_group = group == g
         ordered = np.sort(time[in_group])
-        at_risk[:, g] = ordered.size - np.searchsorted(ordered, event_times, side="left")
+        at_risk[g] = ordered.size - np.searchsorted(ordered, event_times, side="left")
         times, counts = value_counts(np.sort(time[in_group & is_event]))
-        deaths[np.searchsorted(event_times, times), g] = counts
+        deaths[g, np.searchsorted(event_times, times)] = counts
     return deaths, at_risk
 
 
@@ -117,7 +118,7 @@ def logrank_test(time, event, group, strata=None, *, rho: float = 0.0, gamma: fl
     (5.0517, 1)
     """
     data = check_survival_data(time, event, group, strata, group_levels=group_levels)
-    if data.group is None or np.unique(data.group).size < 2:
+    if data.group is None or np.count_nonzero(np.bincount(data.group)) < 2:
         raise InvalidInput("group has only one level; a comparison needs at least two",
                            field="group", hint="check the arm column: are all subjects in one arm?")
     if rho < 0 or gamma < 0:
@@ -125,19 +126,18 @@ def logrank_test(time, event, group, strata=None, *, rho: float = 0.0, gamma: fl
     n_groups = len(data.group_levels)
     deaths, at_risk, strata_starts = _event_blocks(data.time, data.event, data.group,
                                                       data.strata, n_groups)
-    d = deaths.sum(axis=1)
-    n = at_risk.sum(axis=1)
+    d = deaths.sum(axis=0)
+    n = at_risk.sum(axis=0)
     if d.size == 0:
         raise InvalidInput("no events: nothing to compare", field="event",
                            hint="check the event coding (1 = event, 0 = censored)")
     s_left = _pooled_left_km(d, n, strata_starts)
     w = s_left**rho * (1.0 - s_left) ** gamma if (rho or gamma) else np.ones_like(d)
-    observed = (w[:, None] * deaths).sum(axis=0)
-    share = at_risk / n[:, None]
-    expected = ((w * d)[:, None] * share).sum(axis=0)
+    observed = deaths @ w
+    expected = at_risk @ (w * d / n)
     with np.errstate(divide="ignore", invalid="ignore"):
         kmult = np.where(n > 1, w**2 * d * (n - d) / (n * (n - 1)), 0.0)
-    variance = np.diag(kmult @ at_risk) - (at_risk * (kmult / n)[:, None]).T @ at_risk
+    variance = np.diag(at_risk @ kmult) - (at_risk * (kmult / n)) @ at_risk.T
     diff = (observed - expected)[1:]
     statistic = float(diff @ np.linalg.lstsq(variance[1:, 1:], diff, rcond=None)[0])
     df = n_groups - 1
