@@ -84,7 +84,7 @@ def simulate_group_sequential_trials(
                  "stop_by_look": [float(np.mean(stop == k)) for k in range(design.k_max)]}
     finite = tau[np.isfinite(tau)]
     return SimulationResult(
-        runs=runs, seed=None, rejection_rate=rate, mc_se=math.sqrt(rate * (1 - rate) / runs),
+        runs=runs, rejection_rate=rate, mc_se=math.sqrt(rate * (1 - rate) / runs),
         mean_analysis_months=float(finite.mean()) if finite.size else float("nan"),
         mean_events=float(parts["events"][pick, stop].astype(np.float64).mean()),
         mean_subjects=float(trial.subjects), events_not_reached=float(np.mean(~np.isfinite(tau))),

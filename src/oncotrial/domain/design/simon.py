@@ -10,6 +10,7 @@ optimal designs.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,10 +194,10 @@ def compute_simon_designs(
     """
     check_probability_pair(p0, p1)
     check_error_rates(alpha, beta)
-    if not isinstance(nmax, int) or not 2 <= nmax <= 1000:
+    if not isinstance(nmax, numbers.Integral) or not 2 <= nmax <= 1000:
         raise InvalidInput(f"nmax is {nmax!r}; it must be a whole number from 2 to 1000",
                            field="nmax", hint="the default 100 suits response rates 0.1-0.9")
-    best = _best_by_total(nmax, p0, p1, alpha, beta)
+    best = _best_by_total(int(nmax), p0, p1, alpha, beta)
     if not best:
         raise InvalidInput(
             f"no Simon two-stage design with n <= nmax = {nmax} has type I error < {alpha} and "

@@ -97,7 +97,6 @@ class SimulationResult:
     """Operating characteristics estimated from ``runs`` simulated trials."""
 
     runs: int
-    seed: int | None
     rejection_rate: float
     mc_se: float
     mean_analysis_months: float
@@ -292,7 +291,7 @@ def _result(trial, runs: int, rng, parts, reject, summaries: dict) -> Simulation
         summaries["os_rejection_rate"] = float(np.mean(parts["os_z"] <= -norm.isf(trial.alpha)))
     finite_tau = tau[np.isfinite(tau)]
     return SimulationResult(
-        runs=runs, seed=None, rejection_rate=rate, mc_se=float(np.sqrt(rate * (1 - rate) / runs)),
+        runs=runs, rejection_rate=rate, mc_se=float(np.sqrt(rate * (1 - rate) / runs)),
         mean_analysis_months=float(finite_tau.mean(dtype=np.float64)) if finite_tau.size
         else float("nan"),
         mean_events=float(parts["events"].mean(dtype=np.float64)),

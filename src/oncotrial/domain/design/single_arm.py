@@ -185,7 +185,7 @@ def simulate_single_arm_trials(
         summaries["simon_success_rate"] = float(parts["simon_success"].mean())
         summaries["simon_early_stop_rate"] = float(parts["simon_stop"].mean())
     return SimulationResult(
-        runs=runs, seed=None, rejection_rate=rate, mc_se=math.sqrt(rate * (1 - rate) / runs),
+        runs=runs, rejection_rate=rate, mc_se=math.sqrt(rate * (1 - rate) / runs),
         mean_analysis_months=float(parts["tau"].mean(dtype=np.float64)),
         mean_events=float(parts["events"].mean(dtype=np.float64)),
         mean_subjects=float(parts["subjects"].mean(dtype=np.float64)), events_not_reached=0.0,

@@ -13,7 +13,7 @@ design's inflation factor (see :mod:`oncotrial.domain.design.sequential`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import brentq
@@ -148,7 +148,10 @@ def _drift_per_event(hazard_ratio: float, method: str, r: float) -> float:
 
 def _check_design_inputs(hazard_ratio, alpha, beta, sides, method, allocation_ratio) -> None:
     check_hazard_ratio(hazard_ratio)
-    check_error_rates(alpha / sides, beta) if beta is not None else check_alpha(alpha / sides)
+    if beta is None:
+        check_alpha(alpha / sides)
+    else:
+        check_error_rates(alpha / sides, beta)
     if sides not in (1, 2):
         raise InvalidInput(f"sides is {sides!r}; it must be 1 or 2", field="sides",
                            hint="one-sided alpha 0.025 equals two-sided 0.05")
@@ -241,8 +244,6 @@ def _with_accrual(a: SurvivalAssumptions, events: float) -> SurvivalAssumptions:
 
 
 def _replace(a: SurvivalAssumptions, **changes) -> SurvivalAssumptions:
-    from dataclasses import replace
-
     return replace(a, **changes)
 
 
