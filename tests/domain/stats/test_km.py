@@ -104,6 +104,9 @@ def test_it_matches_rmean_of_print_survfit(name):
         assert_matches(rmst.estimate, ref["rmst"]["rmean"], CLOSED_FORM, f"{name} {label}")
         assert_matches(rmst.se, ref["rmst"]["se"], CLOSED_FORM, f"{name} {label} se")
         assert curve.n == ref["n"] and curve.events == ref["n_event"]
+    reference = load_reference(name)
+    overall = next(c for label, c, _ in summaries(name, "log") if label == "overall")
+    assert (overall.n, overall.events) == (reference["n"], reference["n_event"])
 
 
 def test_it_takes_the_midpoint_where_the_curve_sits_at_one_half():

@@ -21,6 +21,7 @@ import numpy as np
 
 from oncotrial.errors import InvalidInput
 
+from ._kernels import z_value
 from ._result import StatResult
 
 TOLERANCE = np.sqrt(np.finfo(float).eps)
@@ -189,7 +190,7 @@ def compute_rmst(curve, tau: float) -> RMSTEstimate:
     variance = float(np.sum(tail_areas**2 * hh[::-1][1:]))
     estimate = float(areas.sum())
     se = float(np.sqrt(variance))
-    z = 1.959963984540054
+    z = z_value(curve.conf_level)
     warnings = ()
     if tau > curve.time[-1]:
         warnings = (f"tau {tau:g} is beyond the last follow-up {curve.time[-1]:g}: the curve is "
