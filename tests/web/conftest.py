@@ -1,81 +1,27 @@
-"""Shared fixtures for web tests: a study from a built-in protocol and a fixed cast of users.
-
-The cast (reusable by the eCRF tests): ``investigator_a`` and ``coordinator_a`` at site A (``01``),
-``monitor``, ``statistician`` (blinded), ``unblinded_statistician``, ``data_manager``,
-``sponsor_viewer`` and ``admin`` study-wide, and ``outsider_b``, a coordinator at site B (``02``).
-"""
+"""Shared fixtures for web tests (reusable by the eCRF tests): ``cast`` (study ``crlm-sbrt-sintilimab``,
+randomized) and ``single_arm_cast`` (``crlm-mwa-camrelizumab``), each with sites 01 and 02 and the cast
+described in :mod:`oncotrial.web.testing`; ``audit_flushable`` for tests that commit."""
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
-from dataclasses import dataclass
-
 import pytest
-from django.db import connection
 
-from oncotrial.web.models import Role
-
-STUDY_START = dt.date(2025, 1, 6)
-PASSWORD = "cast-password-2025"
-
-CAST = (
-    # attribute, username, role, site
-    ("investigator_a", "ina", Role.INVESTIGATOR, "01"),
-    ("coordinator_a", "coa", Role.COORDINATOR, "01"),
-    ("monitor", "mon", Role.MONITOR, None),
-    ("statistician", "sta", Role.STATISTICIAN, None),
-    ("unblinded_statistician", "ust", Role.UNBLINDED_STATISTICIAN, None),
-    ("data_manager", "dam", Role.DATA_MANAGER, None),
-    ("sponsor_viewer", "spo", Role.SPONSOR_VIEWER, None),
-    ("outsider_b", "oub", Role.COORDINATOR, "02"),
+from oncotrial.web.testing import (  # noqa: F401  (re-exported for the test modules)
+    CAST,
+    PASSWORD,
+    STUDY_START,
+    Cast,
+    build_cast,
+    lift_audit_triggers_for_flush,
+    restore_audit_triggers,
+    tamper_with_audit,
 )
-
-
-@dataclass
-class Cast:
-    study: object
-    site_a: object
-    site_b: object
-    admin: object
-    investigator_a: object
-    coordinator_a: object
-    monitor: object
-    statistician: object
-    unblinded_statistician: object
-    data_manager: object
-    sponsor_viewer: object
-    outsider_b: object
-
-    def everyone(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in ("admin", *(row[0] for row in CAST))}
 
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Argon2 stays first in production settings (tested); tests hash with MD5 to stay fast.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def build_cast(protocol_id: str = "crlm-sbrt-sintilimab", code: str = "") -> Cast:
-    from oncotrial.web.services.accounts import create_user, grant_role
-    from oncotrial.web.services.studies import add_site, create_study_from_builtin
-
-    admin = create_user(None, username="adm", password=PASSWORD, how="system")
-    grant_role(None, admin, role=Role.ADMINISTRATOR, how="system")
-    study = create_study_from_builtin(admin, protocol_id, code=code, effective_on=STUDY_START,
-                                      add_protocol_sites=False)
-    site_a = add_site(admin, study, code="01", name="Site A Hospital", city="Shanghai",
-                      country="China", timezone="Asia/Shanghai")
-    site_b = add_site(admin, study, code="02", name="Site B Hospital", city="Hangzhou",
-                      country="China", timezone="Asia/Shanghai")
-    sites = {"01": site_a, "02": site_b}
-    people = {}
-    for attribute, username, role, site_code in CAST:
-        user = create_user(admin, username=username, password=PASSWORD)
-        grant_role(admin, user, role=role, study=study, site=sites.get(site_code))
-        people[attribute] = user
-    return Cast(study=study, site_a=site_a, site_b=site_b, admin=admin, **people)
 
 
 @pytest.fixture
@@ -90,34 +36,9 @@ def single_arm_cast(db) -> Cast:
     return build_cast("crlm-mwa-camrelizumab")
 
 
-def tamper_with_audit(sql: str, params=()) -> None:
-    """Run SQL on the audit table behind the application's back (triggers lifted for one statement)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE web_auditevent DISABLE TRIGGER audit_append_only")
-            cursor.execute(sql, params)
-            cursor.execute("ALTER TABLE web_auditevent ENABLE TRIGGER audit_append_only")
-        else:
-            triggers = importlib.import_module("oncotrial.web.migrations.0002_audit_append_only")
-            cursor.execute("DROP TRIGGER audit_no_update")
-            cursor.execute("DROP TRIGGER audit_no_delete")
-            cursor.execute(sql, params)
-            for statement in triggers.SQLITE_FORWARD:
-                cursor.execute(statement)
-
-
 @pytest.fixture
 def audit_flushable(transactional_db):
-    """For tests that commit (live server, many processes): Django empties the tables afterwards
-    with DELETE on SQLite, which the audit trail's triggers refuse. Lift them for that flush only
-    (PostgreSQL empties tables with TRUNCATE, which the row triggers do not see)."""
-    triggers = importlib.import_module("oncotrial.web.migrations.0002_audit_append_only")
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            for statement in triggers.SQLITE_FORWARD:
-                cursor.execute(statement.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
+    """For tests that commit (live server, many processes): lets Django empty the tables afterwards."""
+    restore_audit_triggers()
     yield
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            for statement in triggers.SQLITE_BACKWARD:
-                cursor.execute(statement)
+    lift_audit_triggers_for_flush()
