@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import pytest
@@ -83,7 +84,8 @@ def test_simulate_overrides_and_single_arm(capsys):
         (["design", "survival", "--hr", "0.6", "--median-control", "12", "--accrual", "-1",
           "--followup", "12"], "accrual_months"),
         (["simulate", "crlm-sbrt-sintilimab", "--runs", "10", "--events", "200"], "events"),
-    ],
+    ] + ([(["simulate", "crlm-sbrt-sintilimab", "--runs", "10", "--gpu"], "CuPy")]
+         if importlib.util.find_spec("cupy") is None else []),
 )
 def test_bad_input_exits_2_with_a_named_argument(capsys, argv, words):
     assert main(argv) == 2

@@ -135,6 +135,7 @@ def _register_simulate(subparsers) -> None:
                    help="boundaries for --looks (asOF)")
     p.add_argument("--chunk-size", type=int, default=20_000, help="trials per chunk (memory bound)")
     p.add_argument("--workers", type=int, default=1, help="threads (chunks in parallel; same result)")
+    p.add_argument("--gpu", action="store_true", help="run the array program on a GPU with CuPy")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=simulate_command)
 
@@ -354,8 +355,20 @@ def _simulate_with_progress(trial, args):
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("simulate", total=args.runs)
         return simulate(trial, args.runs, np.random.default_rng(args.seed), chunk_size=args.chunk_size,
-                        workers=args.workers,
+                        workers=args.workers, xp=_array_module(args.gpu),
                         progress=lambda done, total: progress.update(task, completed=done))
+
+
+def _array_module(gpu: bool):
+    if not gpu:
+        return np
+    try:
+        import cupy
+    except ImportError as error:
+        raise InvalidInput("--gpu needs CuPy, which is not installed", field="--gpu",
+                           hint="install the CuPy wheel for your CUDA (e.g. cupy-cuda12x), "
+                           "or leave out --gpu") from error
+    return cupy
 
 
 def _print_simulation(result, protocol_id: str, args, seconds: float) -> None:

@@ -78,3 +78,19 @@ def test_km_median_and_landmark_equal_estimate_km(group):
             # R takes the midpoint where S is exactly 0.5 over an interval; then we give its start.
             assert km.median[i] == pytest.approx(median, abs=1e-4) or \
                 km.median[i] < median
+
+
+def test_tie_groups_without_ufunc_accumulate_agree():
+    # The GPU fallback (scatter/gather) must give the same group bounds as the running max/min.
+    from oncotrial.domain.stats.batched import (
+        _group_bounds_by_accumulate,
+        _group_bounds_by_scatter,
+    )
+
+    rng = np.random.default_rng(17)
+    time = np.sort(np.ceil(rng.exponential(5.0, (50, 30))), axis=1)
+    new = np.ones(time.shape, dtype=bool)
+    new[:, 1:] = time[:, 1:] != time[:, :-1]
+    for ours, reference in zip(_group_bounds_by_scatter(new, np),
+                               _group_bounds_by_accumulate(new, np), strict=True):
+        np.testing.assert_array_equal(ours, reference)

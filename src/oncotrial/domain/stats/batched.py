@@ -97,20 +97,45 @@ def _tie_groups(data: SortedSurvival, xp):
     """At-risk counts at the start of each tied-time group and the events in that group."""
     time = data.time
     n_subjects = time.shape[1]
-    index = xp.arange(n_subjects, dtype=xp.int32)[None, :]
     new = xp.ones(time.shape, dtype=bool)
     new[:, 1:] = time[:, 1:] != time[:, :-1]
-    start = xp.maximum.accumulate(xp.where(new, index, 0), axis=1)
-    end_mark = xp.ones(time.shape, dtype=bool)
-    end_mark[:, :-1] = new[:, 1:]
-    end = xp.flip(xp.minimum.accumulate(
-        xp.flip(xp.where(end_mark, index, n_subjects - 1), axis=1), axis=1), axis=1)
+    if hasattr(xp.maximum, "accumulate"):
+        start, end = _group_bounds_by_accumulate(new, xp)
+    else:
+        start, end = _group_bounds_by_scatter(new, xp)
     events_through = xp.cumsum(data.event, axis=1)
     group_events = (xp.take_along_axis(events_through, end, axis=1)
                     - xp.take_along_axis(events_through - data.event, start, axis=1))
     at_risk = (n_subjects - start).astype(xp.float32)
     at_risk_treated = xp.take_along_axis(data.at_risk_treated, start, axis=1)
     return at_risk, at_risk_treated, group_events
+
+
+def _group_bounds_by_accumulate(new, xp):
+    """First and last position of each position's tie group (running max/min of group marks)."""
+    n_subjects = new.shape[1]
+    index = xp.arange(n_subjects, dtype=xp.int32)[None, :]
+    start = xp.maximum.accumulate(xp.where(new, index, 0), axis=1)
+    end_mark = xp.ones(new.shape, dtype=bool)
+    end_mark[:, :-1] = new[:, 1:]
+    end = xp.flip(xp.minimum.accumulate(
+        xp.flip(xp.where(end_mark, index, n_subjects - 1), axis=1), axis=1), axis=1)
+    return start, end
+
+
+def _group_bounds_by_scatter(new, xp):
+    """The same bounds for array modules without ``ufunc.accumulate``: number the groups with a
+    running sum, scatter each group's first position, gather it back."""
+    n_subjects = new.shape[1]
+    group = xp.cumsum(new, axis=1, dtype=xp.int32) - 1
+    rows, columns = xp.nonzero(new)
+    starts = xp.full(new.shape, n_subjects, dtype=xp.int32)
+    starts[rows, group[rows, columns]] = columns.astype(xp.int32)
+    start = xp.take_along_axis(starts, group, axis=1)
+    following = xp.take_along_axis(starts, xp.minimum(group + 1, n_subjects - 1), axis=1)
+    last_group = group == group[:, -1:]
+    end = xp.where(last_group, n_subjects - 1, following - 1).astype(xp.int32)
+    return start, end
 
 
 def logrank_test_batched(time, event, treated, enrolled=None, *, ties: bool = True,
