@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -156,3 +157,38 @@ def test_alpha_outside_range_is_rejected():
     with pytest.raises(InvalidInput) as raised:
         compute_survival_sample_size(SurvivalAssumptions(0.6, 12, 24, 12), alpha=0.7)
     assert raised.value.field == "alpha"
+
+
+@pytest.mark.parametrize(
+    ("control", "treated", "events_05", "events_10", "expected_events", "powers"),
+    [(0.50, 0.70, 57, 41, 47, (0.74, 0.84, 0.92)),
+     (0.55, 0.75, 47, 34, 42, (0.77, 0.86, 0.94)),
+     (0.60, 0.80, 37, 27, 37, (0.81, 0.89, 0.95))],
+)
+def test_trial_b_tables_of_the_seed_spec(control, treated, events_05, events_10, expected_events,
+                                         powers):
+    # seed-trials.md §4.2 [CALC] tables: exponential PFS, HR = ln S1 / ln S0 at 12 months,
+    # Schoenfeld events (rounded up); 80 patients, accrual 24, follow-up 12, 5 %/year drop-out.
+    hr = math.log(treated) / math.log(control)
+    assert math.ceil(compute_logrank_events(hr, 0.05, 0.2)) == events_05
+    assert math.ceil(compute_logrank_events(hr, 0.10, 0.2)) == events_10
+    median = 12 * math.log(2) / -math.log(control)
+    a = SurvivalAssumptions(hr, median, accrual_months=24, followup_months=12, dropout_rate=0.05,
+                            dropout_months=12)
+    results = [compute_survival_power(a, 80, alpha) for alpha in (0.05, 0.10, 0.20)]
+    assert round(results[0].events) == expected_events
+    assert [r.power for r in results] == pytest.approx(powers, abs=0.006)
+
+
+def test_allocation_ratio_two_to_one_by_hand():
+    # Schoenfeld: (1 + r)^2 / r is 4.5 for r = 2 against 4 for 1:1.
+    one = compute_logrank_events(0.6, 0.025, 0.2)
+    two = compute_logrank_events(0.6, 0.025, 0.2, allocation_ratio=2.0)
+    assert two == pytest.approx(one * 4.5 / 4, rel=1e-12)
+    a = SurvivalAssumptions(0.6, 12, accrual_months=24, followup_months=12, allocation_ratio=2.0)
+    treated = SurvivalAssumptions(0.6, 12 / 0.6, accrual_months=24, followup_months=12)
+    control = SurvivalAssumptions(0.6, 12, accrual_months=24, followup_months=12)
+    # P(event) of an arm alone: a design whose control median is that arm's median, HR -> 1.
+    p_t = compute_event_probability(replace(treated, hazard_ratio=1.0 + 1e-12), 36)
+    p_c = compute_event_probability(replace(control, hazard_ratio=1.0 + 1e-12), 36)
+    assert compute_event_probability(a, 36) == pytest.approx((2 * p_t + p_c) / 3, rel=1e-9)
