@@ -96,3 +96,23 @@ def test_locked_data_cannot_be_edited_and_unlocking_needs_a_reason(cast, subject
     locks.unlock(cast.admin, study_lock, reason="interim analysis data cut reopened")
     records.save_record(cast.coordinator_a, subject_a, "con_med", {"name": "ondansetron",
                                                                    "start_date": "2025-02-10"})
+
+
+def test_a_correction_on_a_stale_copy_is_refused(cast, subject_a):
+    dose = records.save_record(cast.coordinator_a, subject_a, "dose_administration", {**OVERDOSE, "dose": "200"})
+    records.save_record(cast.investigator_a, subject_a, "dose_administration", {**OVERDOSE, "dose": "190"},
+                        record_id=dose.pk, reason="chart says 190", expected_revision=1)
+    with pytest.raises(Conflict, match="was changed by ina since you opened it"):
+        records.save_record(cast.coordinator_a, subject_a, "dose_administration", {**OVERDOSE, "dose": "180"},
+                            record_id=dose.pk, reason="chart says 180", expected_revision=1)
+    assert m.DoseAdministration.objects.get().dose == 190
+
+
+def test_a_visit_signature_covers_only_its_visit(cast, subject_a):
+    enter_baseline(cast.coordinator_a, subject_a)
+    enter_follow_up(cast.coordinator_a, subject_a, "W8", dt.date(2025, 4, 2), (20, 15), "SD")
+    w8 = signatures.sign(cast.investigator_a, subject_a, scope="visit", visit="W8", password=PASSWORD)
+    enter_follow_up(cast.coordinator_a, subject_a, "W16", dt.date(2025, 5, 28), (20, 14), "SD")
+    assert signatures.is_valid(w8)
+    with pytest.raises(InvalidInput, match="visit 'W99' has no data"):
+        signatures.sign(cast.investigator_a, subject_a, scope="visit", visit="W99", password=PASSWORD)

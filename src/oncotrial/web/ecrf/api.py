@@ -30,13 +30,16 @@ def _subject(request, code, identifier):
     return subject
 
 
-def _schema(name: str, fields, extra: dict | None = None):
+def _schema(name: str, fields, extra: dict | None = None, with_meta: bool = True):
     """An input schema whose fields accept any JSON value: the service parses them, so a wrong type
     gets the eCRF's own per-field message rather than a generic validation error."""
     definitions = {f.name: (Any, Field(None, description=f"{f.label} ({f.kind}"
                                        + (f": {', '.join(f.choices)})" if f.choices else ")")))
                    for f in fields}
-    definitions["reason_for_change"] = (str, Field("", description="required to correct saved data"))
+    if with_meta:
+        definitions["reason_for_change"] = (str, Field("", description="required to correct saved data"))
+        definitions["expected_revision"] = (int | None, Field(None, description=(
+            "the revision you corrected; a newer revision on the server refuses the save (409)")))
     definitions.update(extra or {})
     return create_model(name, __base__=Schema, **definitions)
 
@@ -58,7 +61,7 @@ def _str(value):
     return None if value is None else str(value)
 
 
-LesionIn = _schema("LesionIn", LESION_FIELDS)
+LesionIn = _schema("LesionIn", LESION_FIELDS, with_meta=False)
 AssessmentIn = _schema("AssessmentIn", FORMS["tumour_assessment"].fields,
                        {"lesions": (list[LesionIn], Field(default_factory=list))})
 
@@ -94,9 +97,9 @@ def _save_assessment(request, code, identifier, payload, record_id):
     subject = _subject(request, code, identifier)
     data = payload.dict()
     lesions = [dict(row) for row in data.pop("lesions")]
-    reason = data.pop("reason_for_change")
+    reason, revision = data.pop("reason_for_change"), data.pop("expected_revision")
     record = recist.save_tumour_assessment(request.user, subject, data, lesions, record_id=record_id,
-                                           reason=reason, how="api")
+                                           reason=reason, how="api", expected_revision=revision)
     return record_out("tumour_assessment", record)
 
 
@@ -108,16 +111,17 @@ def _register_form(form: str) -> None:
     def create(request, code: str, identifier: str, payload: schema):
         data = payload.dict()
         reason = data.pop("reason_for_change")
+        data.pop("expected_revision")
         subject = _subject(request, code, identifier)
         record = records.save_record(request.user, subject, form, data, reason=reason, how="api")
         return record_out(form, record)
 
     def update(request, code: str, identifier: str, record_id: int, payload: schema):
         data = payload.dict()
-        reason = data.pop("reason_for_change")
+        reason, revision = data.pop("reason_for_change"), data.pop("expected_revision")
         subject = _subject(request, code, identifier)
         record = records.save_record(request.user, subject, form, data, record_id=record_id,
-                                     reason=reason, how="api")
+                                     reason=reason, how="api", expected_revision=revision)
         return record_out(form, record)
 
     def read(request, code: str, identifier: str, record_id: int):

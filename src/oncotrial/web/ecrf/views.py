@@ -83,7 +83,8 @@ def assessment_form(request, code, identifier, record_id=None):
         try:
             saved = recist.save_tumour_assessment(
                 request.user, subject, header, rows, record_id=record_id,
-                reason=request.POST.get("reason_for_change", ""), how="page")
+                reason=request.POST.get("reason_for_change", ""), how="page",
+                expected_revision=request.POST.get("revision") or None)
             return redirect(reverse("ecrf-assessment", args=[code, identifier, saved.pk]) + "?saved=1")
         except InvalidInput as error:
             errors = error.errors or [{"field": error.field, "message": error.message}]
@@ -147,7 +148,8 @@ def record_form(request, code, identifier, form, record_id=None):
         raw = {name: request.POST.get(name, "") for name in spec.field_names}
         try:
             saved = records.save_record(request.user, subject, form, raw, record_id=record_id,
-                                        reason=request.POST.get("reason_for_change", ""), how="page")
+                                        reason=request.POST.get("reason_for_change", ""), how="page",
+                                        expected_revision=request.POST.get("revision") or None)
             return redirect(reverse("ecrf-record", args=[code, identifier, form, saved.pk]) + "?saved=1")
         except InvalidInput as error:
             errors = error.errors or [{"field": error.field, "message": error.message}]

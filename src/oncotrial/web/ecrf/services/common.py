@@ -49,10 +49,11 @@ def require_any(user, subject, roles, action: str):
     return require_role(user, subject.study, subject.site, roles, action)
 
 
-def find_record(form: str, record_id, subject=None):
+def find_record(form: str, record_id, subject=None, *, for_update: bool = False):
     if form not in FORM_MODELS:
         raise NotFound(f"form {form!r} does not exist; forms: {', '.join(FORMS)}", field="form")
-    record = FORM_MODELS[form].objects.filter(pk=record_id).select_related("subject").first()
+    found = FORM_MODELS[form].objects.filter(pk=record_id)
+    record = (found.select_for_update() if for_update else found.select_related("subject")).first()
     if record is None or (subject is not None and record.subject_id != subject.pk):
         raise NotFound(f"{FORMS[form].label} {record_id} does not exist", field="record_id")
     return record
@@ -116,3 +117,13 @@ def check_not_locked(subject, form: str, record=None, visit: str = "") -> None:
             raise Conflict(f"{what} is locked since {lock.locked_at:%Y-%m-%d %H:%M} UTC; "
                            "locked data cannot be changed", field="lock",
                            hint="Ask a data manager to unlock it, giving a reason.")
+
+
+def check_revision(form: str, record, expected_revision) -> None:
+    """Refuse a correction made on a stale copy: someone saved the record since it was opened."""
+    if record is None or expected_revision in (None, ""):
+        return
+    if int(expected_revision) != record.revision:
+        raise Conflict(f"{FORMS[form].label} {record.pk} was changed by {record.updated_by.username} "
+                       f"since you opened it (revision {record.revision}, you had {expected_revision})",
+                       field="revision", hint="Reload the page, check the new values and correct again.")

@@ -35,6 +35,7 @@ from oncotrial.web.ecrf.services import context as ctx
 from oncotrial.web.ecrf.services.calendar_link import record_calendar_event
 from oncotrial.web.ecrf.services.common import (
     check_not_locked,
+    check_revision,
     find_record,
     now,
     require_site_staff,
@@ -55,10 +56,12 @@ LESION_SPEC = FormSpec("lesion", "Lesion", "LesionRecord", LESION_FIELDS)
 
 @transaction.atomic
 def save_tumour_assessment(user, subject, header: dict, lesions: list[dict], *, record_id=None,
-                           reason: str = "", how: str = "page") -> m.TumourAssessment:
+                           reason: str = "", how: str = "page",
+                           expected_revision=None) -> m.TumourAssessment:
     """Create or correct one tumour assessment and its lesion rows."""
     membership = require_site_staff(user, subject, "enter tumour assessments")
-    record = find_record(FORM, record_id, subject) if record_id else None
+    record = find_record(FORM, record_id, subject, for_update=True) if record_id else None
+    check_revision(FORM, record, expected_revision)
     values = parse_form(FORMS[FORM], header)
     values["is_baseline"] = bool(values.get("is_baseline"))
     check_not_locked(subject, FORM, record, values.get("visit") or (record.visit if record else ""))

@@ -14,6 +14,7 @@ from oncotrial.web.ecrf.services.calendar_link import record_calendar_event
 from oncotrial.web.ecrf.services.common import (
     FORM_MODELS,
     check_not_locked,
+    check_revision,
     find_record,
     now,
     record_visit,
@@ -45,12 +46,13 @@ def require_reason(record, reason: str) -> None:
 
 @transaction.atomic
 def save_record(user, subject, form: str, raw: dict, *, record_id=None, reason: str = "",
-                how: str = "page"):
+                how: str = "page", expected_revision=None):
     """Create (no `record_id`) or correct one record of `form` for `subject`; return it."""
     if form not in SIMPLE_FORMS:
         raise InvalidInput(f"form {form!r} is not one of {', '.join(SIMPLE_FORMS)}", field="form")
     membership = require_site_staff(user, subject, f"enter {FORMS[form].label.lower()} data")
-    record = find_record(form, record_id, subject) if record_id else None
+    record = find_record(form, record_id, subject, for_update=True) if record_id else None
+    check_revision(form, record, expected_revision)
     check_not_locked(subject, form, record, record_visit(form, record) if record else "")
     values = parse_form(FORMS[form], raw)
     context = ctx.build_context(subject, form, values, record)
