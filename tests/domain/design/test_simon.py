@@ -140,3 +140,18 @@ def test_every_best_design_per_n_equals_the_fortran_port(p0, p1, alpha, beta):
     assert {d.n: (d.r1, d.n1, d.r) for d in ours} == {n: row[:3] for n, row in expected.items()}
     for d in ours:
         assert d.en0 == pytest.approx(expected[d.n][3], abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("p0", "optimal", "minimax"),
+    [(0.30, (5, 15, 18, 46, 23.6), (6, 19, 16, 39, 25.7)),
+     (0.40, (7, 16, 23, 46, 24.5), (17, 34, 20, 39, 34.4)),
+     (0.45, (7, 15, 24, 43, 24.7), (16, 30, 22, 39, 31.2)),
+     (0.50, (8, 15, 26, 43, 23.5), (12, 23, 23, 37, 27.7)),
+     (0.55, (9, 15, 28, 43, 22.3), (15, 24, 24, 36, 26.1))],
+)
+def test_trial_a_table_of_the_seed_spec(p0, optimal, minimax):
+    # seed-trials.md §4.1: 12-month PFS p0 -> p0 + 0.2, one-sided alpha 0.05, power 0.8.
+    designs = compute_simon_designs(p0, round(p0 + 0.2, 2), 0.05, 0.2)
+    for ours, table in ((designs.optimal, optimal), (designs.minimax, minimax)):
+        assert (ours.r1, ours.n1, ours.r, ours.n, round(ours.en0, 1)) == table
