@@ -50,6 +50,7 @@ class CoxData:
     p: int
     order: np.ndarray          # sorted position -> original row
     aggregate: bool            # sum per block before the cumulative sums
+    work: np.ndarray           # scratch rows the size of z, reused by every iteration of one fit
 
     @property
     def x(self) -> np.ndarray:
@@ -63,16 +64,20 @@ def _bounds(first: np.ndarray, size: int) -> tuple:
 
 def prepare(time, event, x, strata=None) -> CoxData:
     """Sort and centre once; everything per iteration is then a pass over contiguous rows."""
-    order = sort_times(time, strata)[::-1]
-    t, e = time[order], event[order].astype(np.float64)
+    order = np.ascontiguousarray(sort_times(time, strata)[::-1])
+    t = time[order]
+    e = event[order].astype(np.float64)
     s = strata[order] if strata is not None else None
     p = x.shape[1]
     pairs = tuple(zip(*np.tril_indices(p), strict=True))
     z = np.empty((1 + p + len(pairs), t.size))
     z[0] = 1.0
+    x_death_sum = np.empty(p)
     for k in range(p):
         column = np.ascontiguousarray(x[:, k], dtype=np.float64)
-        z[1 + k] = column[order] - column.mean()
+        centred = column - column.mean()
+        np.take(centred, order, out=z[1 + k])
+        x_death_sum[k] = centred @ (event == 1)
     for k, (i, j) in enumerate(pairs):
         np.multiply(z[1 + i], z[1 + j], out=z[1 + p + k])
     starts, row_block = block_ids(t) if s is None else block_ids(s, t)
@@ -85,13 +90,16 @@ def prepare(time, event, x, strata=None) -> CoxData:
     event_deaths = deaths[event_blocks]
     multi = np.flatnonzero(event_deaths > 1)
     death_rows = np.flatnonzero(e)
-    multi_rows = death_rows[deaths[row_block[death_rows]] > 1]
+    if multi.size:
+        multi_rows = death_rows[deaths[row_block[death_rows]] > 1]
+    else:
+        multi_rows = np.zeros(0, dtype=np.int64)
     counts = event_deaths[multi].astype(np.int64)
     return CoxData(z, starts, _bounds(strata_first, t.size),
                    _bounds(block_strata_first, starts.size), event_blocks,
                    ends[event_blocks] - 1, event_first_row, event_deaths, death_rows, multi,
-                   multi_rows, z[:, multi_rows], np.cumsum(counts) - counts, z[1:1 + p, death_rows].sum(axis=1),
-                   pairs, p, order, starts.size * 4 < t.size)
+                   multi_rows, z[:, multi_rows], np.cumsum(counts) - counts, x_death_sum,
+                   pairs, p, order, starts.size * 4 < t.size, np.empty_like(z))
 
 
 def _sums(data: CoxData, r: np.ndarray, need_dead: bool):
@@ -99,7 +107,7 @@ def _sums(data: CoxData, r: np.ndarray, need_dead: bool):
     dead = None
     if need_dead:
         dead = np.add.reduceat(data.z_multi * r[data.multi_rows], data.multi_starts, axis=1)
-    weighted = data.z * r
+    weighted = np.multiply(data.z, r, out=data.work)
     if data.aggregate:
         blocks = np.add.reduceat(weighted, data.starts, axis=1)
         for first, end in data.block_strata_bounds:

@@ -21,7 +21,7 @@ from scipy.stats import norm
 from oncotrial.errors import ConvergenceError, InvalidInput
 
 from . import _cox_kernel
-from ._data import check_survival_data
+from ._data import check_labels, check_survival_data
 from ._kernels import z_value
 from ._result import ChiSquareTest, StatResult, chi_square_test, format_table
 from .cox_zph import ProportionalHazardsTest, compute_zph
@@ -83,12 +83,12 @@ def design_matrix(n: int, group=None, covariates: Mapping | None = None, group_l
     numeric covariates in the order given."""
     columns, terms, assign = [], [], []
     if group is not None:
-        data = check_survival_data(np.zeros(n), np.zeros(n), group, group_levels=group_levels)
-        if np.unique(data.group).size < 2:
+        codes, levels = check_labels(group, n, "group", group_levels)
+        if np.count_nonzero(np.bincount(codes)) < 2:
             raise InvalidInput("group has only one level; a hazard ratio needs two arms",
                                field="group", hint="check the arm column of the analysis set")
-        for code, level in enumerate(data.group_levels[1:], start=1):
-            columns.append((data.group == code).astype(float))
+        for code, level in enumerate(levels[1:], start=1):
+            columns.append((codes == code).astype(float))
             terms.append(f"group{level}")
         assign.append(("group", tuple(range(len(columns)))))
     for name, values in (covariates or {}).items():
