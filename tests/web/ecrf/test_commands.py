@@ -64,3 +64,14 @@ def test_the_bundled_terms_are_loaded_on_migrate(db):
     assert nausea.soc == "Gastrointestinal disorders"
     assert [g for g, text in sorted(nausea.grades.items()) if text] == ["1", "2", "3"]
     assert m.CtcaeTerm.objects.filter(protocol_defined=True).count() == 1  # RCCEP
+
+
+def test_checks_run_also_checks_lesion_rows(cast, subject_a, capsys):
+    from tests.web.ecrf.conftest import enter_baseline
+
+    baseline = enter_baseline(cast.coordinator_a, subject_a, sizes=(30, 20))
+    baseline.lesions.filter(lesion_id="T2").update(size_mm=999)  # an import gone wrong
+    assert main(["checks", "run"]) == 0
+    query = m.Query.objects.get()
+    assert (query.check_id, query.field) == ("LE-05:T2", "lesions.T2.size_mm")
+    assert query.text.startswith("lesion T2: size_mm is 999 mm")

@@ -54,7 +54,28 @@ def _rerun_subject(subject) -> tuple[int, int]:
             context = ctx.build_context(subject, form, values, record)
             if form == "dose_administration" and record.prescribed_dose is not None:
                 context["prescribed_dose"] = float(record.prescribed_dose)
-            found = tuple(replace(f, severity="query") for f in run_edit_checks(form, values, context))
+            found = run_edit_checks(form, values, context)
+            if form == "tumour_assessment":
+                found += _lesion_failures(subject, record)
+            found = tuple(replace(f, severity="query") for f in found)
             sync_check_queries(subject, form, record, found, how="system")
             records, failures = records + 1, failures + len(found)
     return records, failures
+
+
+def _lesion_failures(subject, assessment) -> tuple:
+    """The lesion-row checks of one assessment, each failure named by its lesion id."""
+    context = {"baseline_lesion_ids": None if assessment.is_baseline else ctx.baseline_lesion_ids(subject)}
+    found = []
+    for row in assessment.lesions.all():
+        values = {name: getattr(row, name) for name in (
+            "lesion_id", "kind", "organ", "location", "is_lymph_node", "axis", "size_mm", "result",
+            "non_target_state", "certainty", "treated_by")}
+        values = {k: (None if v == "" else v) for k, v in values.items()}
+        record = {**values, "is_baseline": assessment.is_baseline, "role": row.kind}
+        form = "new_lesion" if row.kind == "new" else "lesion"
+        for failure in run_edit_checks(form, record, context):
+            found.append(replace(failure, check_id=f"{failure.check_id}:{row.lesion_id}"[:16],
+                                 field=f"lesions.{row.lesion_id}.{failure.field}"[:64],
+                                 message=f"lesion {row.lesion_id}: {failure.message}"))
+    return tuple(found)
