@@ -139,3 +139,16 @@ def test_the_api_runs_the_query_workflow_with_assignment_and_site_lists(cast, su
     listing = f"/api/studies/{cast.study.code}/ecrf/queries"
     assert [q["id"] for q in monitor.get(listing + "?site=01").json()] == [opened["id"]]
     assert monitor.get(listing + "?site=02").json() == []
+
+
+def test_the_study_response_page_and_api_show_every_visible_subject(cast, subject_a):
+    enter_baseline(cast.coordinator_a, subject_a, sizes=(30, 20))
+    enter_follow_up(cast.coordinator_a, subject_a, "W8", dt.date(2025, 4, 2), (15, 10), "SD")
+    data = client_for(cast.monitor).get(f"/api/studies/{cast.study.code}/ecrf/responses").json()
+    assert data["subjects"] == [{"subject": subject_a.identifier, "site": "01", "assessments": 2,
+                                 "latest_response": "PR", "best_percent_change": -50.0, "discrepancies": 1}]
+    assert [p["percent"] for p in data["spider"][subject_a.identifier]] == [0.0, -50.0]
+    page = client_for(cast.monitor).get(f"/studies/{cast.study.code}/ecrf/responses/").content.decode()
+    assert "polyline" in page and subject_a.identifier in page
+    assert client_for(cast.outsider_b).get(f"/api/studies/{cast.study.code}/ecrf/responses").json() == {
+        "subjects": [], "spider": {}}

@@ -258,6 +258,12 @@ def safety_summary(request, code: str):
     return summaries.safety_summary(request.user, find_visible_study(request.user, code))
 
 
+@router.get("/{code}/ecrf/responses", operation_id="ecrf_study_responses",
+            summary="RECIST responses per subject and the spider-plot series")
+def study_responses(request, code: str):
+    return summaries.study_responses(request.user, find_visible_study(request.user, code))
+
+
 @router.get("/{code}/ecrf/ctcae-terms", operation_id="ecrf_ctcae_terms", summary="CTCAE terms by SOC")
 def ctcae_terms(request, code: str, version: str = "5.0"):
     find_visible_study(request.user, code)

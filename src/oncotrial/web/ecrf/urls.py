@@ -20,4 +20,5 @@ urlpatterns = [
     path(S + "ecrf/queries/", views.query_list, name="ecrf-queries"),
     path(S + "ecrf/queries/<int:query_id>/<slug:action>/", views.query_action, name="ecrf-query-action"),
     path(S + "ecrf/safety/", views.safety_view, name="ecrf-safety"),
+    path(S + "ecrf/responses/", views.responses_view, name="ecrf-responses"),
 ]

@@ -285,3 +285,11 @@ def safety_view(request, code):
     study = study_for(request, code)
     return render(request, "ecrf/safety.html", {"study": study,
                                                 "safety": summaries.safety_summary(request.user, study)})
+
+
+@page
+def responses_view(request, code):
+    study = study_for(request, code)
+    data = summaries.study_responses(request.user, study)
+    svg = summaries.render_spider_svg(data["spider"], width=720, height=320) if data["spider"] else ""
+    return render(request, "ecrf/responses.html", {"study": study, "data": data, "spider_svg": svg})

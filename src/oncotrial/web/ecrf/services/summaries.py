@@ -152,3 +152,27 @@ def _rate(rate) -> dict:
             "percent": round(100 * rate.rate, 1) if rate.denominator else None,
             "ci_lower": round(100 * rate.ci_lower, 1) if rate.denominator else None,
             "ci_upper": round(100 * rate.ci_upper, 1) if rate.denominator else None}
+
+
+def study_responses(user, study) -> dict:
+    """Per subject: the engine's latest response, best % change, investigator discrepancies, and
+    the spider-plot series of every subject with a baseline, at the sites the user may see."""
+    rows, lines = [], {}
+    subjects = Subject.objects.filter(study=study, site__in=visible_sites(user, study)).order_by("identifier")
+    for subject in subjects:
+        assessments = assessment_rows(user, subject)
+        if not assessments:
+            continue
+        follow_ups = [a for a in assessments if not a["is_baseline"]]
+        changes = [a["percent_change_from_baseline"] for a in follow_ups
+                   if a["percent_change_from_baseline"] is not None]
+        rows.append({"subject": subject.identifier, "site": subject.site.code,
+                     "assessments": len(assessments),
+                     "latest_response": follow_ups[-1]["computed_response"] if follow_ups else "",
+                     "best_percent_change": min(changes) if changes else None,
+                     "discrepancies": sum(a["discrepancy"] for a in assessments)})
+        series = [(a["date"], a["percent_change_from_baseline"]) for a in assessments
+                  if a["percent_change_from_baseline"] is not None or a["is_baseline"]]
+        if len(series) > 1:
+            lines[subject.identifier] = _spider_points(series)
+    return {"subjects": rows, "spider": lines}
