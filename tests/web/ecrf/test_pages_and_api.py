@@ -85,7 +85,12 @@ def test_it_lists_every_form_in_the_openapi_schema(cast):
     for form in FORMS:
         for verb in ("create", "list", "get", "update"):
             assert f"ecrf_{verb}_{form}" in operations, (verb, form)
-    for twin in ("ecrf_subject_timeline", "ecrf_list_queries", "ecrf_query_action", "ecrf_sign",
+    schemas = schema["components"]["schemas"]
+    for form, spec in FORMS.items():
+        fields = set(schemas[f"{spec.model}In"]["properties"])
+        assert set(spec.field_names) <= fields, form  # every form field is an API field
+    assert "lesions" in schemas["TumourAssessmentIn"]["properties"]
+    for twin in ("ecrf_study_responses", "ecrf_subject_timeline", "ecrf_list_queries", "ecrf_query_action", "ecrf_sign",
                  "ecrf_verify_source", "ecrf_lock_subject_data", "ecrf_lock_study", "ecrf_unlock",
                  "ecrf_safety_summary", "ecrf_open_query", "ecrf_list_signatures"):
         assert twin in operations

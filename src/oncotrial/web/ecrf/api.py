@@ -62,7 +62,7 @@ def _str(value):
 
 
 LesionIn = _schema("LesionIn", LESION_FIELDS, with_meta=False)
-AssessmentIn = _schema("AssessmentIn", FORMS["tumour_assessment"].fields,
+AssessmentIn = _schema("TumourAssessmentIn", FORMS["tumour_assessment"].fields,
                        {"lesions": (list[LesionIn], Field(default_factory=list))})
 
 
