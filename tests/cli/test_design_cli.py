@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 
 import pytest
 
@@ -116,3 +117,13 @@ def test_every_design_option_is_documented():
                for option in action.option_strings
                if option.startswith("--") and option != "--help" and option not in docs]
     assert not missing, f"undocumented in docs/design.md: {missing}"
+
+
+def test_simulate_piecewise_pfs_and_os(capsys):
+    out = run_json(capsys, "simulate", "crlm-sbrt-sintilimab", "--runs", "2000", "--continuous",
+                   "--pfs-hazards", "0.06,0.03", "--pfs-starts", "0,12", "--os-median", "30",
+                   "--events", "50")
+    # Control PFS: S(12) = exp(-0.72) = 0.49, so the median ln 2 / 0.06 = 11.6 lies in piece one.
+    median = out["summaries"]["median_control"]["quantiles"]["0.5"]
+    assert median == pytest.approx(math.log(2) / 0.06, abs=1.5)
+    assert out["summaries"]["os_median_control"]["mean"] > median

@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from oncotrial.domain.design.from_protocol import derive_simulation_trial
-from oncotrial.domain.design.models import AnalysisRule, ScanSchedule
+from oncotrial.domain.design.models import AnalysisRule, PiecewiseExponential, ScanSchedule
 from oncotrial.domain.design.sequential import DESIGN_KINDS, compute_group_sequential_design
 from oncotrial.domain.design.sequential_simulation import simulate_group_sequential_trials
 from oncotrial.domain.design.simon import compute_simon_designs, compute_single_stage_design
@@ -129,6 +129,11 @@ def _register_simulate(subparsers) -> None:
     p.add_argument("--scan-interval", type=float, help="scan every N months (overrides the schedule)")
     p.add_argument("--scan-window", type=float, default=0.0, help="± window of --scan-interval")
     p.add_argument("--continuous", action="store_true", help="progression seen at once (no scans)")
+    p.add_argument("--pfs-hazards", help="piecewise-exponential PFS hazards per month, comma-"
+                   "separated (control arm; single arm: the true curve), e.g. 0.06,0.03")
+    p.add_argument("--pfs-starts", help="month each --pfs-hazards piece starts, e.g. 0,12")
+    p.add_argument("--os-median", type=float, help="two-arm: also simulate OS, control median months")
+    p.add_argument("--os-hr", type=float, help="two-arm: OS hazard ratio (default: the PFS one)")
     p.add_argument("--looks", help="two-arm: group-sequential looks as information rates (0.5,1); "
                    "needs --events (events at the final look)")
     p.add_argument("--kind", choices=tuple(DESIGN_KINDS), default="asOF",
@@ -299,6 +304,16 @@ def _simulation_overrides(args, trial) -> dict:
         overrides["scans"] = ScanSchedule(continuous=True)
     elif args.scan_interval is not None:
         overrides["scans"] = ScanSchedule.every(args.scan_interval, args.scan_window)
+    if args.pfs_hazards is not None:
+        curve = PiecewiseExponential(_parse_numbers(args.pfs_hazards, "--pfs-hazards"),
+                                     _parse_numbers(args.pfs_starts or "0", "--pfs-starts"))
+        overrides["control_pfs" if isinstance(trial, TwoArmTrial) else "pfs"] = curve
+    if args.os_median is not None or args.os_hr is not None:
+        if not isinstance(trial, TwoArmTrial) or args.os_median is None:
+            raise InvalidInput("--os-median (with optional --os-hr) applies to two-arm trials",
+                               field="--os-median", hint="e.g. --os-median 30 --os-hr 0.7")
+        overrides["control_os"] = PiecewiseExponential.from_median(args.os_median)
+        overrides["os_hazard_ratio"] = args.os_hr
     return overrides
 
 
@@ -338,11 +353,15 @@ def _simulator(trial, args):
 
 
 def _parse_looks(text: str) -> tuple[float, ...]:
+    return _parse_numbers(text, "--looks")
+
+
+def _parse_numbers(text: str, option: str) -> tuple[float, ...]:
     try:
         return tuple(float(x) for x in text.split(","))
     except ValueError as error:
-        raise InvalidInput(f"--looks {text!r} is not a list of numbers", field="--looks",
-                           hint="e.g. --looks 0.33,0.67,1") from error
+        raise InvalidInput(f"{option} {text!r} is not a comma-separated list of numbers",
+                           field=option, hint=f"e.g. {option} 0.5,1") from error
 
 
 def _simulate_with_progress(trial, args):

@@ -163,3 +163,14 @@ def test_array_module_switch_runs_the_same_program():
     assert on_shim.rejection_rate != on_numpy.rejection_rate  # different streams ...
     se = math.hypot(on_shim.mc_se, on_numpy.mc_se)
     assert abs(on_shim.rejection_rate - on_numpy.rejection_rate) < 4 * se  # ... same design
+
+
+def test_piecewise_exponential_draws_follow_the_curve():
+    curve = PiecewiseExponential((0.06, 0.03, 0.1), (0.0, 12.0, 24.0))
+    draws = curve.times_for(np.random.default_rng(21).standard_exponential(400_000).astype(np.float32))
+    for t in (3.0, 12.0, 18.0, 24.0, 30.0):
+        expected = curve.survival(t)
+        se = math.sqrt(expected * (1 - expected) / draws.size)
+        assert abs(np.mean(draws > t) - expected) < 4 * se
+    assert curve.median() == pytest.approx(math.log(2) / 0.06)
+    assert curve.survival(18.0) == pytest.approx(math.exp(-0.72 - 0.18))
