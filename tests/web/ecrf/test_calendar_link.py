@@ -21,3 +21,19 @@ def test_an_ablation_entered_on_the_ecrf_moves_the_next_dose_to_day_7(single_arm
                 {"drug": "camrelizumab", "date": "2025-02-17", "action": "given", "dose": "200", "unit": "mg"})
     calendar = derive_subject_calendar(subject, dt.date(2025, 2, 18))
     assert calendar.clock("antibody").next_dose.due == dt.date(2025, 3, 10)  # q3w from the actual dose
+
+
+def test_a_reduced_dose_is_planned_at_the_reduced_level(single_arm_cast):
+    cast = single_arm_cast
+    subject = enrolled_subject_a(cast)
+    enter_baseline(cast.coordinator_a, subject, sizes=(30, 20))
+    save_record(cast.coordinator_a, subject, "local_therapy",
+                {"kind": "MWA", "date": "2025-02-10", "lesion_ids": "T1", "technical_success": "true"})
+    save_record(cast.coordinator_a, subject, "dose_administration",
+                {"drug": "oxaliplatin", "date": "2025-02-17", "action": "reduced", "dose": "144.5",
+                 "unit": "mg", "height_cm": "170", "weight_kg": "68", "reduction_percent": "20",
+                 "reason": "neuropathy grade 2"})
+    calendar = derive_subject_calendar(subject, dt.date(2025, 2, 18))
+    planned = calendar.clock("chemotherapy").next_dose
+    assert planned.due == dt.date(2025, 3, 3)  # q2w mFOLFOX6 from the actual dose
+    assert {d.drug: d.percent for d in planned.drugs}["oxaliplatin"] == 80.0

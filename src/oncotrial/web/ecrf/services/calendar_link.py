@@ -24,8 +24,15 @@ def record_calendar_event(user, subject, form: str, record, *, how: str) -> None
     if not is_enrolled(subject):
         return
     event = _event_for(subject, form, record)
-    if event is not None:
-        record_subject_event(user, subject, source=f"ecrf:{form}:{record.pk}", how=how, **event)
+    if event is None:
+        return
+    record_subject_event(user, subject, source=f"ecrf:{form}:{record.pk}", how=how, **event)
+    if form == "dose_administration" and event["kind"] == EventKind.DOSE and record.reduction_percent:
+        # the calendar plans later cycles of this drug at the reduced level
+        record_subject_event(user, subject, kind=EventKind.REDUCTION, occurred_on=record.date,
+                             item=event["item"], drug=record.drug,
+                             percent=float(100 - record.reduction_percent),
+                             reason=record.reason, source=f"ecrf:{form}:{record.pk}", how=how)
 
 
 def _event_for(subject, form: str, record) -> dict | None:
