@@ -188,9 +188,12 @@ def _simulate_treatment(staff, subject, protocol, medians, rng, as_of: dt.date) 
         due = [item for item in due if item[0] <= stop]
         if not due or not _record_all(staff, subject, due):
             break
-    scans = [(day + dt.timedelta(days=int(rng.integers(-2, 3))), EventKind.ASSESSMENT, "")
-             for day in _planned_scans(subject, as_of)]
-    _record_all(staff, subject, [scan for scan in scans if origin < scan[0] < stop])
+    scans = []
+    for kind, due, window_start in _planned_scans(subject, as_of):
+        # baseline imaging falls in the days before the anchor; later scans a few days either side
+        shift = -int(rng.integers(0, 8)) if kind == "baseline_imaging" else int(rng.integers(-2, 3))
+        scans.append((max(due + dt.timedelta(days=shift), window_start), EventKind.ASSESSMENT, ""))
+    _record_all(staff, subject, [scan for scan in scans if scan[0] < stop])
     if progression_on <= as_of:
         _record_progression(staff, subject, progression_on, death_on, as_of)
 
@@ -202,9 +205,10 @@ def _next_treatment(subject, as_of: dt.date) -> list:
     return due or [(d.due, EventKind.DOSE, d.clock) for d in calendar.next_doses]
 
 
-def _planned_scans(subject, as_of: dt.date) -> list[dt.date]:
+def _planned_scans(subject, as_of: dt.date) -> list[tuple[str, dt.date, dt.date]]:
     calendar = events.derive_subject_calendar(subject, as_of)
-    return [a.due for a in calendar.assessments if a.kind == "imaging" and a.status in ("planned", "overdue")]
+    return [(a.kind, a.due, a.window_start) for a in calendar.assessments
+            if a.kind in ("baseline_imaging", "imaging") and a.status in ("planned", "overdue")]
 
 
 def _record_all(staff, subject, items) -> bool:

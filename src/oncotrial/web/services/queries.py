@@ -78,11 +78,13 @@ def study_dashboard(user, study) -> dict:
 
 def _status_counts(subjects) -> dict:
     totals = subjects.aggregate(
-        screened=Count("pk"),
-        screen_failed=Count("pk", filter=Q(status=SubjectStatus.SCREEN_FAILED)),
-        enrolled=Count("pk", filter=Q(status__in=ENROLLED_STATES)),
-        randomized=Count("pk", filter=Q(randomization__isnull=False)),
-        died=Count("pk", filter=Q(status=SubjectStatus.DIED)),
+        screened=Count("pk", distinct=True),
+        screen_failed=Count("pk", filter=Q(status=SubjectStatus.SCREEN_FAILED), distinct=True),
+        enrolled=Count("pk", filter=Q(status__in=ENROLLED_STATES), distinct=True),
+        randomized=Count("pk", filter=Q(randomization__isnull=False), distinct=True),
+        on_treatment=Count("pk", filter=Q(status=SubjectStatus.ON_TREATMENT), distinct=True),
+        progressed=Count("pk", filter=Q(events__kind="progression"), distinct=True),
+        died=Count("pk", filter=Q(status=SubjectStatus.DIED), distinct=True),
     )
     return {key: int(value or 0) for key, value in totals.items()}
 
@@ -137,9 +139,10 @@ def subject_detail(user, study, identifier: str) -> dict:
     randomization = getattr(subject, "randomization", None)
     allocation = None
     if randomization is not None:
+        arm_name = study.current_version().protocol.arm(randomization.arm).name if show_arm else "concealed"
         allocation = {"sequence": randomization.sequence, "method": randomization.method,
                       "factors": randomization.factors,
-                      "arm": randomization.arm if show_arm else "concealed",
+                      "arm": randomization.arm if show_arm else "concealed", "arm_name": arm_name,
                       "randomized_at": randomization.randomized_at.isoformat(),
                       "protocol_version": randomization.protocol_version.version}
     return {
