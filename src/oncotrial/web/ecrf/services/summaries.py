@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
+from oncotrial.domain.local_control import derive_treated_lesion_outcomes
 from oncotrial.domain.records import AdverseEvent as DomainAE
+from oncotrial.domain.records import Procedure, TreatedSiteAssessment
 from oncotrial.domain.safety import derive_safety_summary, derive_subject_safety, derive_teae_flags
 from oncotrial.web.ecrf import models as m
 from oncotrial.web.ecrf.services.common import require_subject_reader
@@ -58,6 +60,7 @@ def subject_timeline(user, subject, moment: dt.datetime) -> dict:
     series = [(a["date"], a["percent_change_from_baseline"]) for a in assessments
               if a["percent_change_from_baseline"] is not None or a["is_baseline"]]
     return {"subject": subject.identifier, "items": items, "assessments": assessments,
+            "local_control": local_control_rows(subject, moment.date()),
             "queries": list_queries(user, subject.study, subject=subject),
             "signatures": list_signatures(user, subject), "spider": _spider_points(series)}
 
@@ -176,3 +179,27 @@ def study_responses(user, study) -> dict:
         if len(series) > 1:
             lines[subject.identifier] = _spider_points(series)
     return {"subjects": rows, "spider": lines}
+
+
+def local_control_rows(subject, data_cutoff: dt.date) -> list[dict]:
+    """Per treated lesion: technical success, technique efficacy and local tumour progression from
+    the local-therapy and ablation-zone forms, by the domain engine (spec endpoints.md §5)."""
+    sid = subject.identifier
+    procedures = [Procedure(sid, f"LT{t.pk}", t.kind, t.date, tuple(t.lesion_ids), t.end_date,
+                            technical_success=t.technical_success)
+                  for t in m.LocalTherapy.objects.filter(subject=subject)]
+    if not procedures:
+        return []
+    scans = [TreatedSiteAssessment(sid, z.lesion_id, z.date, z.finding,
+                                   technique_efficacy_scan=z.technique_efficacy_scan)
+             for z in m.AblationZoneAssessment.objects.filter(subject=subject)]
+    death = m.Death.objects.filter(subject=subject).first()
+    outcomes = derive_treated_lesion_outcomes(sid, procedures, scans, data_cutoff,
+                                              death_date=death.date if death else None)
+    return [{"lesion_id": o.lesion_id, "modality": o.modality, "technical_success": o.technical_success,
+             "primary_technique_efficacy": o.primary_technique_efficacy,
+             "secondary_technique_efficacy": o.secondary_technique_efficacy,
+             "ltp_date": o.ltp_date.isoformat() if o.ltp_date else None,
+             "ttlp_days": o.ttlp.aval_days if o.ttlp else None,
+             "ttlp_event": o.ttlp.is_event if o.ttlp else None, "notes": list(o.notes)}
+            for o in outcomes]
