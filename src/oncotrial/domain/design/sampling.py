@@ -46,7 +46,8 @@ def detected_times(true_time, scans: ScanSchedule, rng, xp):
     """Date each progression at the first (window-jittered) scan on or after it."""
     if scans.continuous:
         return true_time
-    horizon = float(xp.max(true_time[xp.isfinite(true_time)])) + 2 * scans.interval_months
+    # Beyond 100 years no scan is needed: later times are kept as they are (see the clip below).
+    horizon = min(float(xp.max(true_time[xp.isfinite(true_time)])), 1200.0) + 2 * scans.interval_months
     nominal = xp.asarray(scans.nominal_times(horizon).astype(np.float32))
     w = np.float32(scans.window_months)
     index = xp.searchsorted(nominal, true_time - w, side="left")

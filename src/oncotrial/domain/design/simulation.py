@@ -202,12 +202,14 @@ def simulate_two_arm_trials(
     check_runs(runs, chunk_size)
     parts = run_chunks(lambda size, source: _two_arm_chunk(trial, size, source, xp, summaries),
                         runs, chunk_size, progress, rng, workers, xp)
-    z = parts["z"]
-    if trial.sides == 1:
-        reject = z <= -norm.isf(trial.alpha)
-    else:
-        reject = np.abs(z) >= norm.isf(trial.alpha / 2)
+    reject = _rejects(parts["z"], trial)
     return _result(trial, runs, rng, parts, reject, _two_arm_summaries(parts) if summaries else {})
+
+
+def _rejects(z, trial: TwoArmTrial):
+    if trial.sides == 1:
+        return z <= -norm.isf(trial.alpha)
+    return np.abs(z) >= norm.isf(trial.alpha / 2)
 
 
 def _check_two_arm(trial: TwoArmTrial) -> None:
@@ -288,7 +290,7 @@ def _result(trial, runs: int, rng, parts, reject, summaries: dict) -> Simulation
         warnings.append(f"{not_reached:.1%} of trials never reached the analysis events; they "
                         "were analysed when their last event occurred")
     if "os_z" in parts:
-        summaries["os_rejection_rate"] = float(np.mean(parts["os_z"] <= -norm.isf(trial.alpha)))
+        summaries["os_rejection_rate"] = float(np.mean(_rejects(parts["os_z"], trial)))
     finite_tau = tau[np.isfinite(tau)]
     return SimulationResult(
         runs=runs, rejection_rate=rate, mc_se=float(np.sqrt(rate * (1 - rate) / runs)),
