@@ -124,20 +124,7 @@ def compute_prescribed_dose(
     if not 0 <= reduction < 100:
         raise InvalidInput(f"reduction_percent is {reduction:g}; it must be from 0 to under 100",
                            field="reduction_percent", hint="A 25 % reduction is entered as 25.")
-    bsa = weight = None
-    if drug_dose.basis == "bsa":
-        bsa = compute_bsa(height_cm, weight_kg, formula)
-        if bsa_cap_m2 is not None:
-            bsa = min(bsa, float(bsa_cap_m2))
-        full = drug_dose.dose * bsa
-        how = f"{drug_dose.dose:g} {drug_dose.unit} × BSA {bsa:.2f} m² ({_formula(formula).value})"
-    elif drug_dose.basis == "weight":
-        weight = _check_range(weight_kg, "weight_kg", WEIGHT_LIMITS_KG, "kg")
-        full = drug_dose.dose * weight
-        how = f"{drug_dose.dose:g} {drug_dose.unit} × {weight:g} kg"
-    else:
-        full = float(drug_dose.dose)
-        how = f"flat {drug_dose.dose:g} {unit}"
+    full, bsa, weight, how = _full_dose(drug_dose, unit, height_cm, weight_kg, formula, bsa_cap_m2)
     dose = round(full * (100.0 - reduction) / 100.0, decimals)
     if reduction:
         how += f", reduced by {reduction:g} %"
@@ -149,6 +136,20 @@ def compute_prescribed_dose(
         weight_kg=weight if weight is not None else (None if weight_kg is None else float(weight_kg)),
         description=f"{how} = {dose:g} {unit}",
     )
+
+
+def _full_dose(drug_dose: DrugDose, unit: str, height_cm, weight_kg, formula, bsa_cap_m2):
+    """The 100 % dose with the BSA or weight it used and how it was reached, in words."""
+    if drug_dose.basis == "bsa":
+        bsa = compute_bsa(height_cm, weight_kg, formula)
+        if bsa_cap_m2 is not None:
+            bsa = min(bsa, float(bsa_cap_m2))
+        how = f"{drug_dose.dose:g} {drug_dose.unit} × BSA {bsa:.2f} m² ({_formula(formula).value})"
+        return drug_dose.dose * bsa, bsa, None, how
+    if drug_dose.basis == "weight":
+        weight = _check_range(weight_kg, "weight_kg", WEIGHT_LIMITS_KG, "kg")
+        return drug_dose.dose * weight, None, weight, f"{drug_dose.dose:g} {drug_dose.unit} × {weight:g} kg"
+    return float(drug_dose.dose), None, None, f"flat {drug_dose.dose:g} {unit}"
 
 
 def compute_dose_intensity(given: float, given_unit: str, prescribed: PrescribedDose) -> DoseIntensity:
