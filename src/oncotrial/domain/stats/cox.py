@@ -219,14 +219,15 @@ def _cox_warnings(sdata, x, terms, assign, n_events) -> tuple[str, ...]:
         warnings.append(f"fewer than 10 events ({n_events}): hazard ratios are unreliable")
     elif n_events < 10 * len(terms):
         warnings.append(f"fewer than 10 events per term ({n_events} events, {len(terms)} terms)")
-    group_columns = dict(assign).get("group", ())
-    events_in_reference = sdata.event[x[:, list(group_columns)].sum(axis=1) == 0].sum() \
-        if group_columns else 1
-    for k in group_columns:
-        in_level = x[:, k] == 1
-        if sdata.event[in_level].sum() == 0 or events_in_reference == 0:
-            warnings.append(f"{terms[k]}: one side has no events; the hazard ratio drifts "
-                            f"towards 0 or infinity")
+    group_columns = list(dict(assign).get("group", ()))
+    if group_columns:
+        # events per arm from the treatment contrasts: the reference arm has all zeros
+        per_level = sdata.event.astype(float) @ x[:, group_columns]
+        reference = n_events - per_level.sum()
+        for k, events in zip(group_columns, per_level, strict=True):
+            if events == 0 or reference == 0:
+                warnings.append(f"{terms[k]}: one side has no events; the hazard ratio drifts "
+                                f"towards 0 or infinity")
     return tuple(warnings)
 
 
