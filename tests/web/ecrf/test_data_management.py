@@ -66,6 +66,8 @@ def test_a_signature_is_bound_to_the_data_and_invalid_after_a_correction(cast, s
     enter_baseline(cast.coordinator_a, subject_a)
     with pytest.raises(PermissionDenied, match="password does not match"):
         signatures.sign(cast.investigator_a, subject_a, scope="casebook", password="wrong")
+    assert AuditEvent.objects.filter(action="signature_failed", username="ina").count() == 1
+    assert not m.Signature.objects.exists()
     with pytest.raises(PermissionDenied):
         signatures.sign(cast.coordinator_a, subject_a, scope="casebook", password=PASSWORD)
     signature = signatures.sign(cast.investigator_a, subject_a, scope="casebook", password=PASSWORD)

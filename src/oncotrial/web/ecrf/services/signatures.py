@@ -43,17 +43,26 @@ def signed_data(subject, scope: str, visit: str = "") -> dict:
     return data
 
 
-@transaction.atomic
 def sign(user, subject, *, scope: str, password: str, visit: str = "", meaning: str = "",
          how: str = "page") -> m.Signature:
+    """Sign a visit or the casebook; a wrong password is refused and the failed attempt audited."""
     membership = require_any(user, subject, SIGNERS, "sign")
     if scope not in SCOPES:
         raise InvalidInput(f"scope {scope!r} is not one of {', '.join(SCOPES)}", field="scope")
     if scope == "visit" and not m.TumourAssessment.objects.filter(subject=subject, visit=visit).exists():
         raise InvalidInput(f"visit {visit!r} has no data for subject {subject.identifier}", field="visit")
     if not password or not user.check_password(password):
+        with transaction.atomic():
+            record_audit(user=user, role=membership.role, action="signature_failed", how=how,
+                         entity="signature", study=subject.study, site=subject.site, subject=subject,
+                         changes=[{"field": "scope", "old": None, "new": f"{scope} {visit}".strip()}])
         raise PermissionDenied("the password does not match; the signature was not applied",
                                field="password", hint="Re-enter your own login password to sign.")
+    return _apply(user, membership, subject, scope, visit, meaning, how)
+
+
+@transaction.atomic
+def _apply(user, membership, subject, scope, visit, meaning, how) -> m.Signature:
     signature = m.Signature.objects.create(
         subject=subject, scope=scope, visit=visit if scope == "visit" else "",
         meaning=meaning.strip() or MEANINGS[scope],
