@@ -115,7 +115,14 @@ class CumincResult(StatResult):
         return {(c.group, c.cause): c.at(times) for c in self.curves}
 
     @property
+    def estimate(self) -> dict:
+        """{(group, cause): cumulative incidence at the group's last follow-up}."""
+        return {(c.group, c.cause): float(c.estimate[-1]) if c.estimate.size else 0.0
+                for c in self.curves}
+
+    @property
     def p_value(self) -> tuple[float, ...]:
+        """Gray's test p-value per cause."""
         return tuple(t.p_value for t in self.tests)
 
     def summary(self) -> str:
