@@ -87,3 +87,12 @@ def test_it_summarises_with_a_few_events_warning():
     r = logrank_test([1, 2, 3, 4], [1, 1, 0, 1], ["a", "b", "a", "b"])
     assert "fewer than 10 events" in r.summary()
     assert r.to_dict()["variance"][0][0] == pytest.approx(r.variance[0, 0])
+
+
+def test_unused_group_levels_are_dropped():
+    """survdiff ignores factor levels without subjects: same test with or without the empty arm."""
+    time, event, group = [1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 1, 0], ["a", "a", "a", "b", "b", "b"]
+    with_empty = logrank_test(time, event, group, group_levels=["a", "b", "c"])
+    plain = logrank_test(time, event, group)
+    assert with_empty.df == 1 and with_empty.group_levels == ("a", "b")
+    assert with_empty.statistic == pytest.approx(plain.statistic, rel=1e-12)

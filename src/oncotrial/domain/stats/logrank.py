@@ -123,8 +123,11 @@ def logrank_test(time, event, group, strata=None, *, rho: float = 0.0, gamma: fl
                            field="group", hint="check the arm column: are all subjects in one arm?")
     if rho < 0 or gamma < 0:
         raise InvalidInput("rho and gamma must be >= 0", field="rho")
-    n_groups = len(data.group_levels)
-    deaths, at_risk, strata_starts = _event_blocks(data.time, data.event, data.group,
+    present = np.flatnonzero(np.bincount(data.group, minlength=len(data.group_levels)))
+    levels = tuple(data.group_levels[i] for i in present)
+    group = np.searchsorted(present, data.group)  # unused levels dropped, as survdiff does
+    n_groups = len(levels)
+    deaths, at_risk, strata_starts = _event_blocks(data.time, data.event, group,
                                                       data.strata, n_groups)
     d = deaths.sum(axis=0)
     n = at_risk.sum(axis=0)
@@ -141,10 +144,10 @@ def logrank_test(time, event, group, strata=None, *, rho: float = 0.0, gamma: fl
     diff = (observed - expected)[1:]
     statistic = float(diff @ np.linalg.lstsq(variance[1:, 1:], diff, rcond=None)[0])
     df = n_groups - 1
-    counts = np.bincount(data.group, minlength=n_groups)
+    counts = np.bincount(group, minlength=n_groups)
     warnings = ()
     if d.sum() < 10:
         warnings = (f"fewer than 10 events ({int(d.sum())}): the chi-square approximation is poor",)
-    return LogrankResult(data.group_levels, counts, observed, expected, variance, statistic, df,
+    return LogrankResult(levels, counts, observed, expected, variance, statistic, df,
                          float(chi2.sf(statistic, df)), float(rho), float(gamma),
                          data.strata is not None, warnings)
