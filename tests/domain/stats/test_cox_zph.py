@@ -151,3 +151,13 @@ def test_stratified_and_multilevel_terms_have_the_right_degrees_of_freedom():
     assert result.df.tolist() == [3, 1]
     assert result.global_test.df == 4
     assert "GLOBAL" in result.summary()
+
+
+def test_a_multilevel_term_gets_one_residual_column():
+    """cox.zph(terms = TRUE) collapses a factor's columns onto its linear predictor."""
+    data = load_data("veteran")
+    result = proportional_hazards_test(data["time"], data["status"], data["strata"],
+                                       {"karno": data["karno"]})
+    assert result.y.shape == (int(data["status"].sum()), 2)
+    assert np.all(np.isfinite(result.y))
+    assert result.y[:, 0].mean() == pytest.approx(1.0, rel=1e-6)  # score is 0 at b-hat

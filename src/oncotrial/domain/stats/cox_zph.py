@@ -125,23 +125,35 @@ def compute_zph(fit, model, transform: str = "km") -> ProportionalHazardsTest:
 
 
 def _scaled_residuals(fit, model, parts, info, _g, transform):
-    """Scaled Schoenfeld residuals in ascending time within strata, as ``cox.zph()$y``."""
+    """Scaled Schoenfeld residuals in ascending time within strata, one column per term, as
+    ``cox.zph()$y`` (a multi-column term is collapsed onto its linear predictor, whose
+    coefficient is 1)."""
     data, sdata = model.data, model.survival
     means = _cox_kernel.block_means(data, parts)
     block_of_death = np.repeat(np.arange(data.deaths.size), data.deaths.astype(np.int64))
     resid = (data.x[data.death_rows] - means[:, block_of_death].T)[::-1]
     rows = data.order[data.death_rows][::-1]
-    strata = sdata.strata[rows] if sdata.strata is not None else np.zeros(rows.size, dtype=int)
     all_strata = sdata.strata if sdata.strata is not None else np.zeros(sdata.n, dtype=int)
+    strata = all_strata[rows]
     used = _used(model, all_strata)
+    for _, columns in model.assign:
+        cols = list(columns)
+        if len(cols) > 1 and np.any(used[:, cols] == 0):
+            used[:, cols] = used[:, cols].max(axis=1, keepdims=True)
     wtmat = sum(np.minimum.outer(u, u) for u in used)
     vmean = info / np.where(wtmat == 0, 1.0, wtmat)
+    collapse = np.zeros((data.p, len(model.assign)))
+    for i, (_, columns) in enumerate(model.assign):
+        collapse[list(columns), i] = 1.0 if len(columns) == 1 else fit.coef[list(columns)]
+    resid, vmean = resid @ collapse, collapse.T @ vmean @ collapse
+    used = used[:, [columns[0] for _, columns in model.assign]]
     scaled = np.full_like(resid, np.nan)
     for i, level in enumerate(np.unique(all_strata)):
         k = np.flatnonzero(used[i] > 0)
         j = strata == level
         if k.size and j.any():
             scaled[np.ix_(j, k)] = np.linalg.solve(vmean[np.ix_(k, k)], resid[np.ix_(j, k)].T).T
-    y = scaled + fit.coef
+    offset = np.array([fit.coef[columns[0]] if len(columns) == 1 else 1.0
+                       for _, columns in model.assign])
     x = transform_time(sdata.time, sdata.event, transform)[rows]
-    return sdata.time[rows], x, y
+    return sdata.time[rows], x, scaled + offset
