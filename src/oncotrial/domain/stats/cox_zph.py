@@ -115,7 +115,7 @@ def compute_zph(fit, model, transform: str = "km") -> ProportionalHazardsTest:
                                   float(u_all @ np.linalg.solve(imat, u_all)), p)
     stats, dfs = np.array(stats), np.array(dfs)
     pvals = chi2.sf(stats, dfs)
-    time, x, y = _scaled_residuals(fit, model, parts, info, g + 0.0, transform)
+    time, x, y = _scaled_residuals(fit, model, parts, info, transform)
     warnings = tuple(f"proportional hazards rejected for {n} (cox.zph p = {pv:.3g})"
                      for n, pv in zip(names, pvals, strict=True) if pv < REJECT_AT)
     if global_test.p_value < REJECT_AT:
@@ -124,7 +124,7 @@ def compute_zph(fit, model, transform: str = "km") -> ProportionalHazardsTest:
                                    x, y, warnings)
 
 
-def _scaled_residuals(fit, model, parts, info, _g, transform):
+def _scaled_residuals(fit, model, parts, info, transform):
     """Scaled Schoenfeld residuals in ascending time within strata, one column per term, as
     ``cox.zph()$y`` (a multi-column term is collapsed onto its linear predictor, whose
     coefficient is 1)."""
