@@ -163,3 +163,17 @@ def test_the_risk_table_counts_subjects_still_followed():
     """Hand count: at t = 3 subjects with times 3, 4, 6 (group a) and 5 (group b) remain."""
     fit = estimate_km([1, 3, 4, 6, 2, 5], [1, 0, 1, 0, 1, 1], list("aaaabb"))
     assert fit.risk_table([0, 3, 7]) == {"a": [4, 3, 0], "b": [2, 1, 0]}
+
+
+def test_the_rmst_difference_combines_the_arms_reported_by_r():
+    """Female minus male RMST to 730 days in lung from the per-arm R values
+    (print(survfit(...), rmean = 730)): 434.705 - 311.118, se sqrt(27.248^2 + 19.302^2)."""
+    ref = load_reference("lung")
+    fit = estimate_km(*[load_data("lung")[k] for k in ("time", "status", "group")],
+                                   group_levels=["Male", "Female"])
+    diff = fit.rmst_difference(730)
+    male, female = ref["km_summary"]["Male"]["rmst"], ref["km_summary"]["Female"]["rmst"]
+    assert_matches(diff.estimate, female["rmean"] - male["rmean"], CLOSED_FORM, "difference")
+    assert_matches(diff.se, float(np.hypot(female["se"], male["se"])), CLOSED_FORM, "se")
+    assert 0 < diff.p_value < 0.001 and diff.ci[0] > 0
+    assert "difference" in diff.summary()

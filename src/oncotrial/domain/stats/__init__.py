@@ -6,7 +6,13 @@ from .competing import CumincCurve, CumincResult, GrayTest, estimate_cuminc
 from .cox import CoxResult, estimate_cox, proportional_hazards_test
 from .cox_zph import ProportionalHazardsTest
 from .km import KMCurve, KMResult, estimate_km
-from .km_summary import QuantileEstimate, RMSTEstimate, SurvivalAt
+from .km_summary import (
+    QuantileEstimate,
+    RMSTDifference,
+    RMSTEstimate,
+    SurvivalAt,
+    compare_rmst,
+)
 from .logrank import LogrankResult, logrank_test
 from .proportions import (
     BinomialTest,
@@ -20,6 +26,8 @@ from .proportions import (
 )
 
 __all__ = [
+    "RMSTDifference",
+    "compare_rmst",
     "ProportionalHazardsTest",
     "proportional_hazards_test",
     "BinomialTest",

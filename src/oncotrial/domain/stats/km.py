@@ -166,6 +166,13 @@ class KMResult(StatResult):
         raise InvalidInput(f"no curve for group {label!r}; groups are {list(self.group_levels)}",
                            field="group")
 
+    def rmst_difference(self, tau: float):
+        """RMST of the second group minus the first up to ``tau``, with CI and p-value."""
+        if len(self.curves) != 2:
+            raise InvalidInput(f"an RMST difference needs exactly two groups; this result has "
+                               f"{len(self.curves)}", field="group")
+        return km_summary.compare_rmst(self.curves[0], self.curves[1], tau)
+
     def risk_table(self, times: Sequence[float]) -> dict:
         """Numbers at risk per group at each time, for the table under a Kaplan-Meier plot."""
         return {c.label: c.n_at_risk(times).tolist() for c in self.curves}
