@@ -157,3 +157,14 @@ def test_the_study_response_page_and_api_show_every_visible_subject(cast, subjec
     assert "polyline" in page and subject_a.identifier in page
     assert client_for(cast.outsider_b).get(f"/api/studies/{cast.study.code}/ecrf/responses").json() == {
         "subjects": [], "spider": {}}
+
+
+def test_the_ecrf_pages_speak_simplified_chinese(cast, subject_a):
+    enter_baseline(cast.coordinator_a, subject_a, sizes=(30, 20))
+    client = client_for(cast.investigator_a)
+    base = f"/studies/{cast.study.code}/subjects/{subject_a.identifier}/ecrf/"
+    page = client.get(base, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "肿瘤评估（RECIST 1.1，实时计算）" in page and "较基线 %" in page
+    form = client.get(base + "forms/adverse_event/new/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "相关性：抗 PD-1" in form and "CTCAE 术语" in form
+    assert "Tumour assessments (RECIST 1.1" in client.get(base, HTTP_ACCEPT_LANGUAGE="en").content.decode()
