@@ -80,9 +80,9 @@ def can_see_allocations(user, study) -> bool:
 
 
 def can_see_arm(user, study, site=None, masked: bool = False) -> bool:
-    """Whether ``user`` sees allocated arms: everyone who sees the subject in an open-label study,
-    only the unblinded roles when the protocol is masked."""
-    roles = ARM_VIEWERS_WHEN_MASKED if masked else SUBJECT_READERS
+    """Whether ``user`` sees allocated arms: every role in an open-label study (the sponsor viewer
+    sees arm counts only, having no subject access), only the unblinded roles when it is masked."""
+    roles = ARM_VIEWERS_WHEN_MASKED if masked else ALL_ROLES
     return find_role(user, study, site, roles) is not None
 
 
