@@ -51,6 +51,7 @@ class CoxData:
     order: np.ndarray          # sorted position -> original row
     aggregate: bool            # sum per block before the cumulative sums
     work: np.ndarray           # scratch rows the size of z, reused by every iteration of one fit
+    work_multi: np.ndarray     # scratch rows the size of z_multi
 
     @property
     def x(self) -> np.ndarray:
@@ -99,14 +100,16 @@ def prepare(time, event, x, strata=None) -> CoxData:
                    _bounds(block_strata_first, starts.size), event_blocks,
                    ends[event_blocks] - 1, event_first_row, event_deaths, death_rows, multi,
                    multi_rows, z[:, multi_rows], np.cumsum(counts) - counts, x_death_sum,
-                   pairs, p, order, starts.size * 4 < t.size, np.empty_like(z))
+                   pairs, p, order, starts.size * 4 < t.size, np.empty_like(z),
+                   np.empty((z.shape[0], multi_rows.size)))
 
 
 def _sums(data: CoxData, r: np.ndarray, need_dead: bool):
     """Risk-set sums at each event block and, if asked, the tied deaths' own sums (multi only)."""
     dead = None
     if need_dead:
-        dead = np.add.reduceat(data.z_multi * r[data.multi_rows], data.multi_starts, axis=1)
+        weighted_dead = np.multiply(data.z_multi, r[data.multi_rows], out=data.work_multi)
+        dead = np.add.reduceat(weighted_dead, data.multi_starts, axis=1)
     weighted = np.multiply(data.z, r, out=data.work)
     if data.aggregate:
         blocks = np.add.reduceat(weighted, data.starts, axis=1)
@@ -147,7 +150,8 @@ class BlockParts:
 def block_parts(data: CoxData, beta: np.ndarray, ties: str) -> BlockParts:
     """Everything the score and information need, per block of tied event times."""
     p = data.p
-    r = np.exp(beta @ data.z[1:1 + p])
+    r = beta @ data.z[1:1 + p]
+    np.exp(r, out=r)
     efron = ties != "breslow" and data.multi.size > 0
     risk, dead_multi = _sums(data, r, efron)
     d = data.deaths
