@@ -158,8 +158,10 @@ def compute_survival_at(curve, times: Sequence[float]) -> tuple[SurvivalAt, ...]
     rowc = np.maximum(row, 0)
     surv = np.where(before, 1.0, curve.surv[rowc])
     se = np.where(before, 0.0, curve.se_surv[rowc])
-    lower = np.where(before, 1.0, curve.lower[rowc])
-    upper = np.where(before, 1.0, curve.upper[rowc])
+    # before the first time S = 1 with zero variance: limits 1 (log, plain), NA (log-log), as R
+    start = np.nan if curve.conf_type == "log-log" else 1.0
+    lower = np.where(before, start, curve.lower[rowc])
+    upper = np.where(before, start, curve.upper[rowc])
     n_risk = compute_n_at_risk(curve, t)
     out = []
     for i, ti in enumerate(t):
