@@ -60,7 +60,7 @@ def test_writes_need_the_csrf_token(cast):
     strict.force_login(cast.coordinator_a)
     reply = strict.post(f"/api/studies/{cast.study.code}/subjects", {"site": "01", "screened_on": DAY.isoformat()},
                         content_type="application/json")
-    assert reply.status_code == 403
+    assert reply.status_code == 403 and set(reply.json()) == ERROR_KEYS
     assert not Subject.objects.exists()
 
 

@@ -66,3 +66,20 @@ def test_the_web_verbs_are_registered(capsys):
     out = capsys.readouterr().out
     for verb in ("serve", "migrate", "createuser", "demo", "audit"):
         assert verb in out
+
+
+def test_study_verbs_create_amend_and_add_sites(tmp_path, capsys):
+    from oncotrial.domain.protocol import dump_protocol
+    from oncotrial.protocols import load_builtin_protocol
+    from oncotrial.web.models import Study
+
+    assert main(["study", "create", "crlm-mwa-camrelizumab", "--code", "trial-a", "--effective", "2025-01-06"]) == 0
+    assert main(["study", "add-site", "trial-a", "03", "Third Hospital", "--timezone", "Asia/Shanghai"]) == 0
+    text = dump_protocol(load_builtin_protocol("crlm-mwa-camrelizumab")).replace('version: "1.0"', 'version: "1.1"', 1)
+    (tmp_path / "amended.yaml").write_text(text.replace("version: '1.0'", "version: '1.1'", 1))
+    assert main(["study", "amend", "trial-a", str(tmp_path / "amended.yaml"), "--reason", "amendment 1"]) == 0
+    study = Study.objects.get(code="trial-a")
+    assert study.current_version().version == "1.1" and list(study.sites.values_list("code", flat=True)) == ["03"]
+    assert main(["study", "create", "no-such-protocol"]) == 2
+    assert "no built-in protocol" in capsys.readouterr().err
+    assert set(AuditEvent.objects.filter(how="cli").values_list("action", flat=True)) >= {"create", "site_add", "amend"}

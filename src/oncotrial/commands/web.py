@@ -54,10 +54,90 @@ def register(subparsers) -> None:
     demo.add_argument("--reset", action="store_true", help="delete the SQLite database file first")
     demo.set_defaults(func=demo_command)
 
+    study = subparsers.add_parser("study", help="create studies from protocols, amend them, add sites")
+    study_verbs = study.add_subparsers(dest="study_command", metavar="VERB", required=True)
+    create = study_verbs.add_parser("create", help="create a study from a built-in protocol id or a YAML file")
+    create.add_argument("protocol", help="built-in protocol id (see `oncotrial protocols list`) or a .yaml path")
+    create.add_argument("--code", default="", help="study code (default: the protocol id)")
+    create.add_argument("--effective", type=_date, default=None, help="date the protocol takes effect (default today)")
+    create.set_defaults(func=study_create_command)
+    amend = study_verbs.add_parser("amend", help="store a new protocol version (an amendment)")
+    amend.add_argument("code")
+    amend.add_argument("file", help="the amended protocol YAML (same id, new version)")
+    amend.add_argument("--reason", required=True)
+    amend.add_argument("--effective", type=_date, default=None)
+    amend.set_defaults(func=study_amend_command)
+    add_site = study_verbs.add_parser("add-site", help="add a site (its code prefixes subject identifiers)")
+    add_site.add_argument("code", help="study code")
+    add_site.add_argument("site", help="site code, 1-8 letters or digits, e.g. 03")
+    add_site.add_argument("name")
+    add_site.add_argument("--city", default="")
+    add_site.add_argument("--country", default="")
+    add_site.add_argument("--timezone", default="UTC")
+    add_site.set_defaults(func=study_add_site_command)
+
     audit = subparsers.add_parser("audit", help="audit trail tools")
     audit_verbs = audit.add_subparsers(dest="audit_command", metavar="VERB", required=True)
     verify = audit_verbs.add_parser("verify", help="check the hash chain: edited, deleted or reordered rows")
     verify.set_defaults(func=audit_verify_command)
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; write YYYY-MM-DD") from None
+
+
+def _protocol_text(reference: str) -> str:
+    from pathlib import Path
+
+    path = Path(reference)
+    if reference.endswith((".yaml", ".yml")) or path.exists():
+        if not path.exists():
+            raise InvalidInput(f"protocol file '{reference}' does not exist", field="protocol")
+        return path.read_text(encoding="utf-8")
+    from oncotrial.protocols import builtin_protocol_text
+
+    return builtin_protocol_text(reference)
+
+
+def study_create_command(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    setup_django()
+    migrate_database()
+    from oncotrial.web.services.studies import create_study
+
+    study = create_study(None, _protocol_text(args.protocol), code=args.code,
+                         effective_on=args.effective or dt.date.today(), how="cli")
+    sites = ", ".join(study.sites.values_list("code", flat=True)) or "none yet (add with `oncotrial study add-site`)"
+    print(f"created study {study.code} (protocol {study.protocol_id} v{study.current_version().version}); sites: {sites}")
+    return 0
+
+
+def study_amend_command(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    setup_django()
+    from oncotrial.web.services.studies import amend_protocol, find_study
+
+    version = amend_protocol(None, find_study(args.code), _protocol_text(args.file), reason=args.reason,
+                             effective_on=args.effective or dt.date.today(), how="cli")
+    print(f"study {args.code}: protocol version {version.version} stored (sha256 {version.sha256[:12]})")
+    return 0
+
+
+def study_add_site_command(args: argparse.Namespace) -> int:
+    setup_django()
+    from oncotrial.web.services.studies import add_site, find_study
+
+    site = add_site(None, find_study(args.code), code=args.site, name=args.name, city=args.city,
+                    country=args.country, timezone=args.timezone, how="cli")
+    print(f"study {args.code}: site {site.code} {site.name} added")
+    return 0
 
 
 def migrate_command(args: argparse.Namespace) -> int:
@@ -75,9 +155,14 @@ def serve_command(args: argparse.Namespace) -> int:
         if not Study.objects.exists():
             _build_demo(seed=20241)
         _print_demo_logins()
+    from django.contrib.auth import get_user_model
     from waitress import serve
 
     from oncotrial.web.wsgi import application
+
+    if not get_user_model().objects.exists():
+        print("no users yet: create one with `oncotrial createuser NAME --admin`, "
+              "or start with `oncotrial serve --demo`", flush=True)
 
     print(f"oncotrial: serving on http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
     serve(application, host=args.host, port=args.port, threads=args.threads, ident="oncotrial")
