@@ -4,6 +4,7 @@ baseline lesions, treated lesions, the prescribed dose, the grades of a CTCAE te
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from oncotrial.domain.dosing import compute_prescribed_dose
 from oncotrial.errors import InvalidInput
@@ -20,7 +21,10 @@ def randomization_date(subject) -> dt.date | None:
         randomization = subject.randomization
     except Exception:  # no allocation yet (RelatedObjectDoesNotExist)
         return None
-    return randomization.randomized_at.date() if randomization else None
+    if randomization is None:
+        return None
+    # the calendar dates randomization in the site's time zone; the checks must agree with it
+    return randomization.randomized_at.astimezone(ZoneInfo(subject.site.timezone or "UTC")).date()
 
 
 def enrolment_date(subject) -> dt.date | None:
