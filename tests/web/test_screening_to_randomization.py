@@ -59,6 +59,7 @@ def test_it_walks_screening_consent_eligibility_enrolment_randomization_through_
     subject.refresh_from_db()
     assert subject.status == "randomized"
     assert subject.randomization.arm in detail
+    assert "Asia/Shanghai" in detail  # times shown in the site's zone
     actions = list(AuditEvent.objects.filter(subject_identifier=subject.identifier).values_list("action", flat=True))
     assert actions == ["create", "create", "create", "enrol", "randomize"]
 

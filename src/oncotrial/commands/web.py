@@ -147,6 +147,9 @@ def migrate_command(args: argparse.Namespace) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    if args.host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::") and "ONCOTRIAL_ALLOWED_HOSTS" not in os.environ:
+        # Serving on a named address: accept requests for it (set ONCOTRIAL_ALLOWED_HOSTS for more).
+        os.environ["ONCOTRIAL_ALLOWED_HOSTS"] = f"localhost,127.0.0.1,[::1],{args.host}"
     setup_django()
     migrate_database()
     if args.demo:

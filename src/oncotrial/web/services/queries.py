@@ -144,6 +144,7 @@ def subject_detail(user, study, identifier: str) -> dict:
                       "factors": randomization.factors,
                       "arm": randomization.arm if show_arm else "concealed", "arm_name": arm_name,
                       "randomized_at": randomization.randomized_at.isoformat(),
+                      "randomized_at_site": site_time(randomization.randomized_at, subject.site.timezone),
                       "protocol_version": randomization.protocol_version.version}
     return {
         **row, "initials": subject.initials, "sex": subject.sex, "birth_year": subject.birth_year,
@@ -162,7 +163,7 @@ def _timeline(subject, consents, screenings, allocation) -> list[dict]:
     if enrolment is not None:
         events.append({"date": enrolment.enrolled_on.isoformat(), "event": "enrolment", "detail": enrolment.arm})
     if allocation is not None:
-        events.append({"date": allocation["randomized_at"][:10], "event": "randomization",
+        events.append({"date": allocation["randomized_at_site"][:10], "event": "randomization",
                        "detail": allocation["arm"]})
     for event in subject.events.order_by("occurred_on", "id") if hasattr(subject, "events") else ():
         events.append({"date": event.occurred_on.isoformat(), "event": event.kind, "detail": event.label})
@@ -214,13 +215,23 @@ def list_audit(user, study, *, subject: str = "", username: str = "", date_from=
         rows = rows.filter(occurred_at__date__lte=date_to)
     rows = rows.order_by("-sequence")
     conceal = _is_masked(study) and find_role(user, study, None, ALLOCATION_VIEWERS) is None
-    return [_audit_row(event, conceal) for event in (rows[:limit] if limit else rows)]
+    zones = dict(study.sites.values_list("code", "timezone"))
+    return [_audit_row(event, conceal, zones) for event in (rows[:limit] if limit else rows)]
 
 
-def _audit_row(event, conceal_arm: bool) -> dict:
+def site_time(moment, timezone_name: str) -> str:
+    """A UTC timestamp as the site's wall-clock time with its zone, e.g. ``2025-03-03 10:30 Asia/Shanghai``."""
+    from zoneinfo import ZoneInfo
+
+    return f"{moment.astimezone(ZoneInfo(timezone_name or 'UTC')):%Y-%m-%d %H:%M} {timezone_name or 'UTC'}"
+
+
+def _audit_row(event, conceal_arm: bool, zones: dict | None = None) -> dict:
     changes = [dict(c, old="concealed", new="concealed") if conceal_arm and c.get("field") == "arm" else c
                for c in event.changes]
     row = {name: getattr(event, name) for name in AUDIT_COLUMNS}
     row["occurred_at"] = event.occurred_at.isoformat()
+    zone = (zones or {}).get(event.site_code)
+    row["occurred_at_site"] = site_time(event.occurred_at, zone) if zone else ""
     row["changes"] = changes
     return row
