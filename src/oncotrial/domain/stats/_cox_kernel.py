@@ -78,7 +78,7 @@ def prepare(time, event, x, strata=None) -> CoxData:
         column = np.ascontiguousarray(x[:, k], dtype=np.float64)
         centred = column - column.mean()
         np.take(centred, order, out=z[1 + k])
-        x_death_sum[k] = centred @ (event == 1)
+        x_death_sum[k] = centred[event == 1].sum()
     for k, (i, j) in enumerate(pairs):
         np.multiply(z[1 + i], z[1 + j], out=z[1 + p + k])
     starts, row_block = block_ids(t) if s is None else block_ids(s, t)
@@ -121,6 +121,15 @@ def _sums(data: CoxData, r: np.ndarray, need_dead: bool):
     return np.take(weighted, data.event_last, axis=1), dead
 
 
+def _linear_predictor(x_rows: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """sum_k beta_k x_k without BLAS: threaded gemv over a million columns thrashes a busy
+    2-core machine, and p is small."""
+    eta = x_rows[0] * beta[0]
+    for k in range(1, beta.size):
+        eta += x_rows[k] * beta[k]
+    return eta
+
+
 def _matrix(rows: np.ndarray, p: int, pairs) -> np.ndarray:
     """(p, p) symmetric matrix from the lower-triangle rows of a weighted sum."""
     out = np.empty((p, p))
@@ -150,7 +159,7 @@ class BlockParts:
 def block_parts(data: CoxData, beta: np.ndarray, ties: str) -> BlockParts:
     """Everything the score and information need, per block of tied event times."""
     p = data.p
-    r = beta @ data.z[1:1 + p]
+    r = _linear_predictor(data.z[1:1 + p], beta)
     np.exp(r, out=r)
     efron = ties != "breslow" and data.multi.size > 0
     risk, dead_multi = _sums(data, r, efron)
@@ -180,22 +189,25 @@ def block_parts(data: CoxData, beta: np.ndarray, ties: str) -> BlockParts:
 
 def combine(data: CoxData, parts: BlockParts, weight: np.ndarray | None = None):
     """Score and information summed over blocks, each block weighted by ``weight`` (default 1):
-    the weights g(t) and g(t)^2 give the extra rows of ``cox.zph``'s score test."""
+    the weights g(t) and g(t)^2 give the extra rows of ``cox.zph``'s score test.  Sums over
+    blocks use einsum loops rather than BLAS (see ``_linear_predictor``)."""
     p, pairs = data.p, data.pairs
     w = 1.0 if weight is None else weight
     if weight is None:
         x_dead = data.x_death_sum
     else:
-        x_dead = data.z[1:1 + p, data.death_rows] @ np.repeat(weight, data.deaths.astype(np.int64))
+        per_death = np.repeat(weight, data.deaths.astype(np.int64))
+        x_dead = np.einsum("kn,n->k", data.z[1:1 + p, data.death_rows], per_death)
     a, c0 = parts.a * w, parts.c0 * w
-    score = x_dead - parts.r1 @ a
-    info = _matrix(parts.r2 @ a, p, pairs) - (parts.r1 * c0) @ parts.r1.T
+    score = x_dead - np.einsum("kb,b->k", parts.r1, a)
+    info = _matrix(np.einsum("kb,b->k", parts.r2, a), p, pairs) - np.einsum(
+        "ib,jb,b->ij", parts.r1, parts.r1, c0)
     if parts.d1 is not None:
         b, c1, c2 = parts.b * w, parts.c1 * w, parts.c2 * w
-        score += parts.d1 @ b
-        info -= _matrix(parts.d2 @ b, p, pairs)
-        cross = (parts.r1 * c1) @ parts.d1.T
-        info += cross + cross.T - (parts.d1 * c2) @ parts.d1.T
+        score += np.einsum("kb,b->k", parts.d1, b)
+        info -= _matrix(np.einsum("kb,b->k", parts.d2, b), p, pairs)
+        cross = np.einsum("ib,jb,b->ij", parts.r1, parts.d1, c1)
+        info += cross + cross.T - np.einsum("ib,jb,b->ij", parts.d1, parts.d1, c2)
     return score, info
 
 
@@ -228,7 +240,7 @@ def exact_loglik_score_info(data: CoxData, beta: np.ndarray):
     if data.multi.size == 0:
         return loglik, score, info
     x = data.x
-    r = np.exp(x @ beta)
+    r = np.exp(_linear_predictor(data.z[1:1 + data.p], beta))
     for k in data.multi:
         d = data.deaths[k]
         rows = slice(data.event_first_row[k], data.event_last[k] + 1)

@@ -222,7 +222,7 @@ def _cox_warnings(sdata, x, terms, assign, n_events) -> tuple[str, ...]:
     group_columns = list(dict(assign).get("group", ()))
     if group_columns:
         # events per arm from the treatment contrasts: the reference arm has all zeros
-        per_level = sdata.event.astype(float) @ x[:, group_columns]
+        per_level = np.array([sdata.event[x[:, k] == 1].sum() for k in group_columns])
         reference = n_events - per_level.sum()
         for k, events in zip(group_columns, per_level, strict=True):
             if events == 0 or reference == 0:

@@ -136,11 +136,13 @@ def logrank_test(time, event, group, strata=None, *, rho: float = 0.0, gamma: fl
                            hint="check the event coding (1 = event, 0 = censored)")
     s_left = _pooled_left_km(d, n, strata_starts)
     w = s_left**rho * (1.0 - s_left) ** gamma if (rho or gamma) else np.ones_like(d)
-    observed = deaths @ w
-    expected = at_risk @ (w * d / n)
+    # einsum loops, not BLAS: threaded gemv thrashes a busy 2-core machine
+    observed = np.einsum("gt,t->g", deaths, w)
+    expected = np.einsum("gt,t->g", at_risk, w * d / n)
     with np.errstate(divide="ignore", invalid="ignore"):
         kmult = np.where(n > 1, w**2 * d * (n - d) / (n * (n - 1)), 0.0)
-    variance = np.diag(at_risk @ kmult) - (at_risk * (kmult / n)) @ at_risk.T
+    variance = np.diag(np.einsum("gt,t->g", at_risk, kmult)) - np.einsum(
+        "gt,ht,t->gh", at_risk, at_risk, kmult / n)
     diff = (observed - expected)[1:]
     statistic = float(diff @ np.linalg.lstsq(variance[1:, 1:], diff, rcond=None)[0])
     df = n_groups - 1
