@@ -125,3 +125,28 @@ class EventForm(forms.Form):
         self.fields["kind"].choices = list(kinds)
         self.fields["item"].choices = [("", "—")] + list(items)
         self.fields["value"].choices = [("", "—")] + list(regimens)
+
+
+class UserForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=10)
+
+
+class GrantForm(forms.Form):
+    user = forms.ChoiceField(label=_("User"))
+    role = forms.ChoiceField(label=_("Role"))
+    study = forms.ChoiceField(label=_("Study"), required=False)
+    site = forms.ChoiceField(label=_("Site"), required=False)
+
+    def __init__(self, *args, users=(), roles=(), studies=(), sites=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = [(u.username, u.username) for u in users]
+        self.fields["role"].choices = list(roles)
+        self.fields["study"].choices = [("", _("every study (administrator only)"))] + [(s.code, s.code) for s in studies]
+        self.fields["site"].choices = [("", _("every site"))] + [(s.code, f"{s.code} {s.name}") for s in sites]
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)

@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from oncotrial.web.api import api
 from oncotrial.web.ecrf import api as ecrf_api  # noqa: F401  (mounts the eCRF router on the API)
-from oncotrial.web.views import accounts, audit, calendar, errors, studies, subjects
+from oncotrial.web.views import accounts, audit, calendar, errors, manage, studies, subjects
 
 S = "studies/<slug:code>/"
 SUBJECT = S + "subjects/<str:identifier>/"
@@ -13,6 +13,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("public/studies/<slug:code>/", studies.public_study, name="public-study"),
+    path("manage/", manage.manage, name="manage"),
+    path("manage/users/", manage.create_user, name="manage-user"),
+    path("manage/roles/", manage.grant_role, name="manage-grant"),
+    path("manage/roles/<int:membership_id>/revoke/", manage.revoke_role, name="manage-revoke"),
     path("", studies.study_list, name="study-list"),
     path(S, studies.study_dashboard, name="study-dashboard"),
     path(S + "allocations/", studies.allocations, name="allocations"),

@@ -13,7 +13,7 @@ from ninja.security import django_auth
 
 from oncotrial import __version__
 from oncotrial.errors import OncotrialError
-from oncotrial.web.api import public, studies, subjects
+from oncotrial.web.api import manage, public, studies, subjects
 from oncotrial.web.views.errors import error_body
 
 api = NinjaAPI(title="oncotrial", version=__version__, auth=django_auth, urls_namespace="api",
@@ -54,5 +54,6 @@ def on_http_error(request, error: HttpError):
 
 
 api.add_router("/public", public.router)
+api.add_router("/manage", manage.router)
 api.add_router("/studies", studies.router)
 api.add_router("/studies", subjects.router)

@@ -235,3 +235,20 @@ def _audit_row(event, conceal_arm: bool, zones: dict | None = None) -> dict:
     row["occurred_at_site"] = site_time(event.occurred_at, zone) if zone else ""
     row["changes"] = changes
     return row
+
+
+def list_users(user) -> list[dict]:
+    """Every account with its active roles (administrators only)."""
+    from django.contrib.auth import get_user_model
+
+    from oncotrial.errors import PermissionDenied
+    from oncotrial.web.models import Membership
+
+    if not is_administrator(user):
+        raise PermissionDenied("only an administrator may manage users and roles")
+    roles: dict[int, list[dict]] = {}
+    for m in Membership.objects.filter(active=True).select_related("study", "site"):
+        roles.setdefault(m.user_id, []).append({"id": m.pk, "role": m.role, "study": m.study.code if m.study else None,
+                                                "site": m.site.code if m.site else None})
+    return [{"username": u.username, "full_name": u.get_full_name(), "email": u.email, "active": u.is_active,
+             "roles": roles.get(u.pk, [])} for u in get_user_model().objects.order_by("username")]

@@ -6,13 +6,15 @@ from django.shortcuts import get_object_or_404, render
 
 from oncotrial.web.models import Study
 from oncotrial.web.services import queries, randomization
+from oncotrial.web.services.permissions import is_administrator
 from oncotrial.web.services.public import public_study_info
 from oncotrial.web.views.common import page, study_for
 
 
 @page
 def study_list(request):
-    return render(request, "oncotrial/study_list.html", {"studies": queries.list_studies(request.user)})
+    return render(request, "oncotrial/study_list.html", {"studies": queries.list_studies(request.user),
+                                                         "is_administrator": is_administrator(request.user)})
 
 
 @page

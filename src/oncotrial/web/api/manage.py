@@ -1,0 +1,58 @@
+"""Users and roles (administrators): the JSON twin of /manage/."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from oncotrial.web.models import Membership, Site, Study
+from oncotrial.web.services import accounts, queries
+
+router = Router(tags=["manage"])
+
+
+class UserIn(Schema):
+    username: str
+    password: str
+    full_name: str = ""
+    email: str = ""
+
+
+class GrantIn(Schema):
+    username: str
+    role: str
+    study: str = ""
+    site: str = ""
+
+
+class RevokeIn(Schema):
+    reason: str
+
+
+@router.get("/users", summary="Accounts and their roles")
+def list_users(request):
+    return {"ok": True, "users": queries.list_users(request.user)}
+
+
+@router.post("/users", summary="Create an account")
+def create_user(request, payload: UserIn):
+    accounts.create_user(request.user, how="api", **payload.dict())
+    return {"ok": True, "users": queries.list_users(request.user)}
+
+
+@router.post("/roles", summary="Grant a role in a study, at a site or every site")
+def grant_role(request, payload: GrantIn):
+    user = get_object_or_404(get_user_model(), username=payload.username)
+    study = get_object_or_404(Study, code=payload.study) if payload.study else None
+    site = get_object_or_404(Site, code=payload.site) if payload.site else None
+    accounts.grant_role(request.user, user, role=payload.role, study=study, site=site, how="api")
+    return {"ok": True, "users": queries.list_users(request.user)}
+
+
+@router.post("/roles/{membership_id}/revoke", summary="Revoke a role (reason required)")
+def revoke_role(request, membership_id: int, payload: RevokeIn):
+    queries.list_users(request.user)
+    membership = get_object_or_404(Membership, pk=membership_id, active=True)
+    accounts.revoke_role(request.user, membership, reason=payload.reason, how="api")
+    return {"ok": True, "users": queries.list_users(request.user)}

@@ -1,0 +1,44 @@
+"""Administrators manage accounts and roles through pages and the API; nobody else can; every change
+is audited."""
+
+from __future__ import annotations
+
+import pytest
+
+from oncotrial.web.models import AuditEvent, Membership
+
+pytestmark = pytest.mark.django_db
+
+
+def test_only_administrators_reach_user_management(client, cast):
+    for user, expected in ((cast.admin, 200), (cast.monitor, 403), (cast.investigator_a, 403)):
+        client.force_login(user)
+        assert client.get("/manage/").status_code == expected
+        assert client.get("/api/manage/users").status_code == expected
+
+
+def test_an_administrator_creates_a_user_grants_and_revokes_a_role(client, cast):
+    client.force_login(cast.admin)
+    reply = client.post("/manage/users/", {"username": "newinv", "full_name": "New Investigator",
+                                           "password": "a-long-passphrase-1"})
+    assert reply.status_code == 302
+    reply = client.post("/manage/roles/", {"user": "newinv", "role": "investigator",
+                                           "study": cast.study.code, "site": "02"})
+    assert reply.status_code == 302
+    membership = Membership.objects.get(user__username="newinv")
+    assert (membership.role, membership.site.code) == ("investigator", "02")
+    assert client.post(f"/manage/roles/{membership.pk}/revoke/", {"reason": ""}).status_code == 400
+    assert client.post(f"/manage/roles/{membership.pk}/revoke/", {"reason": "left the site"}).status_code == 302
+    membership.refresh_from_db()
+    assert not membership.active
+    actions = list(AuditEvent.objects.filter(username="adm", how="page").values_list("action", flat=True))
+    assert actions[-3:] == ["user_create", "role_grant", "role_revoke"]
+
+
+def test_a_site_role_needs_a_site_and_the_error_lands_on_the_field(client, cast):
+    client.force_login(cast.admin)
+    reply = client.post("/manage/roles/", {"user": "mon", "role": "coordinator", "study": cast.study.code})
+    assert reply.status_code == 400 and "held at one site" in reply.content.decode()
+    reply = client.post("/api/manage/roles", {"username": "mon", "role": "coordinator", "study": cast.study.code},
+                        content_type="application/json")
+    assert reply.status_code == 400 and reply.json()["errors"][0]["field"] == "site"
