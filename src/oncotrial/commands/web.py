@@ -27,16 +27,31 @@ def migrate_database(verbosity: int = 0) -> None:
 
 
 def register(subparsers) -> None:
+    _register_server(subparsers)
+    _register_accounts(subparsers)
+    _register_study(subparsers)
+    audit = subparsers.add_parser("audit", help="audit trail tools")
+    audit_verbs = audit.add_subparsers(dest="audit_command", metavar="VERB", required=True)
+    verify = audit_verbs.add_parser("verify", help="check the hash chain: edited, deleted or reordered rows")
+    verify.set_defaults(func=audit_verify_command)
+
+
+def _register_server(subparsers) -> None:
     serve = subparsers.add_parser("serve", help="migrate the database and serve the web application")
     serve.add_argument("--demo", action="store_true", help="build the demo database first if it is empty")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     serve.set_defaults(func=serve_command)
-
     migrate = subparsers.add_parser("migrate", help="create or upgrade the database tables")
     migrate.set_defaults(func=migrate_command)
+    demo = subparsers.add_parser("demo", help="build the deterministic demo database (both seed trials)")
+    demo.add_argument("--seed", type=int, default=20241, help="random seed (default 20241)")
+    demo.add_argument("--reset", action="store_true", help="delete the SQLite database file first")
+    demo.set_defaults(func=demo_command)
 
+
+def _register_accounts(subparsers) -> None:
     createuser = subparsers.add_parser("createuser", help="create a user and optionally grant a role")
     createuser.add_argument("username")
     createuser.add_argument("--email", default="")
@@ -49,11 +64,8 @@ def register(subparsers) -> None:
     createuser.add_argument("--totp", action="store_true", help="set up a TOTP authenticator and print its URI")
     createuser.set_defaults(func=createuser_command)
 
-    demo = subparsers.add_parser("demo", help="build the deterministic demo database (both seed trials)")
-    demo.add_argument("--seed", type=int, default=20241, help="random seed (default 20241)")
-    demo.add_argument("--reset", action="store_true", help="delete the SQLite database file first")
-    demo.set_defaults(func=demo_command)
 
+def _register_study(subparsers) -> None:
     study = subparsers.add_parser("study", help="create studies from protocols, amend them, add sites")
     study_verbs = study.add_subparsers(dest="study_command", metavar="VERB", required=True)
     create = study_verbs.add_parser("create", help="create a study from a built-in protocol id or a YAML file")
@@ -75,11 +87,6 @@ def register(subparsers) -> None:
     add_site.add_argument("--country", default="")
     add_site.add_argument("--timezone", default="UTC")
     add_site.set_defaults(func=study_add_site_command)
-
-    audit = subparsers.add_parser("audit", help="audit trail tools")
-    audit_verbs = audit.add_subparsers(dest="audit_command", metavar="VERB", required=True)
-    verify = audit_verbs.add_parser("verify", help="check the hash chain: edited, deleted or reordered rows")
-    verify.set_defaults(func=audit_verify_command)
 
 
 def _date(text: str):
