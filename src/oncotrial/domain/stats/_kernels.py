@@ -46,21 +46,25 @@ def block_ids(*sorted_columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(change), np.cumsum(change) - 1
 
 
-def count_table(time: np.ndarray, event: np.ndarray):
-    """Distinct times with numbers at risk, events and censored (R survfit's rows).
+def sort_with_events(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Times sorted ascending with their 0/1 events, ties ordered censored first, by one value
+    sort: for non-negative doubles the IEEE bit pattern orders like the value, so
+    (bits << 1) | event is a sortable unsigned key that carries the event along."""
+    bits = (time + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
+    key = np.sort((bits << np.uint64(1)) | (event == 1).astype(np.uint64))
+    return (key >> np.uint64(1)).view(np.float64), (key & np.uint64(1)).astype(np.float64)
 
-    Two plain sorts (all times, event times) and a binary search replace an argsort: sorting
-    values is several times faster than sorting indices.  Returns float arrays
-    ``(times, n_risk, n_event, n_censor)``.
-    """
-    ordered = np.sort(time)
+
+def count_table(time: np.ndarray, event: np.ndarray):
+    """Distinct times with numbers at risk, events and censored (R survfit's rows), from one
+    value sort (``sort_with_events``).  Returns float arrays
+    ``(times, n_risk, n_event, n_censor)``."""
+    ordered, events = sort_with_events(time, event)
     starts = block_starts(ordered)
     times = ordered[starts]
     n_total = np.diff(np.append(starts, ordered.size)).astype(np.float64)
     n_risk = (ordered.size - starts).astype(np.float64)
-    n_event = np.zeros(times.size)
-    event_times, event_counts = value_counts(np.sort(time[event == 1]))
-    n_event[np.searchsorted(times, event_times)] = event_counts
+    n_event = np.add.reduceat(events, starts) if starts.size else np.zeros(0)
     return times, n_risk, n_event, n_total - n_event
 
 

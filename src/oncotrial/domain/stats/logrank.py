@@ -22,7 +22,7 @@ from scipy.stats import chi2
 from oncotrial.errors import InvalidInput
 
 from ._data import check_survival_data
-from ._kernels import value_counts
+from ._kernels import sort_with_events, value_counts
 from ._result import StatResult
 
 
@@ -81,15 +81,14 @@ def _event_blocks(time, event, group, strata, n_groups):
 
 
 def _stratum_blocks(time, event, group, n_groups):
-    is_event = event == 1
-    event_times, _ = value_counts(np.sort(time[is_event]))
+    event_times, _ = value_counts(np.sort(time[event == 1]))
     deaths = np.zeros((n_groups, event_times.size))
     at_risk = np.zeros((n_groups, event_times.size))
     for g in range(n_groups):
         in_group = group == g
-        ordered = np.sort(time[in_group])
+        ordered, events = sort_with_events(time[in_group], event[in_group])
         at_risk[g] = ordered.size - np.searchsorted(ordered, event_times, side="left")
-        times, counts = value_counts(np.sort(time[in_group & is_event]))
+        times, counts = value_counts(ordered[events == 1])
         deaths[g, np.searchsorted(event_times, times)] = counts
     return deaths, at_risk
 
