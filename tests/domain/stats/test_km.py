@@ -177,3 +177,10 @@ def test_the_rmst_difference_combines_the_arms_reported_by_r():
     assert_matches(diff.se, float(np.hypot(female["se"], male["se"])), CLOSED_FORM, "se")
     assert 0 < diff.p_value < 0.001 and diff.ci[0] > 0
     assert "difference" in diff.summary()
+
+
+def test_minus_zero_and_zero_are_one_time():
+    """The sort key uses the IEEE bit pattern; -0.0 must count as time 0 (R: one row at 0)."""
+    curve = estimate_km([-0.0, 0.0, 1.0, 1.0], [1, 0, 1, 0]).curves[0]
+    assert curve.time.tolist() == [0.0, 1.0]
+    assert curve.n_event.tolist() == [1.0, 1.0] and curve.n_risk.tolist() == [4.0, 2.0]
