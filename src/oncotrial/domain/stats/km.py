@@ -15,6 +15,7 @@ Prentice 2002, section 1.3, p. 18).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from oncotrial.errors import InvalidInput
 from . import km_summary
 from ._data import check_survival_data
 from ._kernels import count_table, z_value
-from ._result import StatResult
+from ._result import StatResult, plain
 
 CONF_TYPES = ("log", "log-log", "plain")
 FEW_EVENTS = 10
@@ -61,13 +62,40 @@ class KMCurve(StatResult):
     n_censor: np.ndarray
     surv: np.ndarray
     std_err: np.ndarray
-    cumhaz: np.ndarray
-    std_chaz: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
     conf_type: str = "log"
     conf_level: float = 0.95
     warnings: tuple[str, ...] = ()
+
+    # Computed on first use (a million-row curve need not pay for columns nobody reads);
+    # cached_property writes the instance dict directly, so the dataclass stays frozen.
+    @functools.cached_property
+    def cumhaz(self) -> np.ndarray:
+        """Nelson-Aalen cumulative hazard, as ``survfit()$cumhaz``."""
+        return np.cumsum(self.n_event / self.n_risk)
+
+    @functools.cached_property
+    def std_chaz(self) -> np.ndarray:
+        """Its standard error, as ``survfit()$std.chaz``."""
+        return np.sqrt(np.cumsum(self.n_event / self.n_risk**2))
+
+    @functools.cached_property
+    def _limits(self) -> tuple[np.ndarray, np.ndarray]:
+        return confidence_limits(self.surv, self.std_err, self.conf_type, self.conf_level)
+
+    @property
+    def lower(self) -> np.ndarray:
+        """Pointwise lower confidence limit of S(t) (``conf_type``, ``conf_level``)."""
+        return self._limits[0]
+
+    @property
+    def upper(self) -> np.ndarray:
+        return self._limits[1]
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        out.update(plain({"cumhaz": self.cumhaz, "std_chaz": self.std_chaz,
+                          "lower": self.lower, "upper": self.upper}))
+        return out
 
     @property
     def n(self) -> int:
@@ -81,6 +109,13 @@ class KMCurve(StatResult):
     def se_surv(self) -> np.ndarray:
         """Greenwood standard error on the survival scale, as ``summary.survfit()$std.err``."""
         return self.surv * self.std_err
+
+    def limits_at(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Limits at some rows only, without computing the whole band."""
+        if "_limits" in self.__dict__:
+            return self.lower[rows], self.upper[rows]
+        return confidence_limits(self.surv[rows], self.std_err[rows], self.conf_type,
+                                 self.conf_level)
 
     def limits(self, conf_type: str) -> tuple[np.ndarray, np.ndarray]:
         """Pointwise limits for another ``conf_type`` at this curve's confidence level."""
@@ -134,9 +169,6 @@ def compute_km_curve(time: np.ndarray, event: np.ndarray, label=None, *, conf_ty
         surv = np.cumprod(1.0 - n_event / n_risk)
         greenwood = np.cumsum(n_event / (n_risk * (n_risk - n_event)))
         std_err = np.where(surv > 0, np.sqrt(greenwood), np.nan)
-    cumhaz = np.cumsum(n_event / n_risk)
-    std_chaz = np.sqrt(np.cumsum(n_event / n_risk**2))
-    lower, upper = confidence_limits(surv, std_err, conf_type, conf_level)
     events = int(n_event.sum())
     warnings = ()
     if events == 0:
@@ -144,8 +176,8 @@ def compute_km_curve(time: np.ndarray, event: np.ndarray, label=None, *, conf_ty
     elif events < FEW_EVENTS:
         warnings = (f"{label if label is not None else 'curve'}: fewer than {FEW_EVENTS} events "
                     f"({events}); estimates are imprecise",)
-    return KMCurve(label, times, n_risk, n_event, n_censor, surv, std_err, cumhaz, std_chaz,
-                   lower, upper, conf_type, conf_level, warnings)
+    return KMCurve(label, times, n_risk, n_event, n_censor, surv, std_err, conf_type, conf_level,
+                   warnings)
 
 
 @dataclass(frozen=True, eq=False)

@@ -160,8 +160,9 @@ def compute_survival_at(curve, times: Sequence[float]) -> tuple[SurvivalAt, ...]
     se = np.where(before, 0.0, curve.se_surv[rowc])
     # before the first time S = 1 with zero variance: limits 1 (log, plain), NA (log-log), as R
     start = np.nan if curve.conf_type == "log-log" else 1.0
-    lower = np.where(before, start, curve.lower[rowc])
-    upper = np.where(before, start, curve.upper[rowc])
+    row_lower, row_upper = curve.limits_at(rowc)
+    lower = np.where(before, start, row_lower)
+    upper = np.where(before, start, row_upper)
     n_risk = compute_n_at_risk(curve, t)
     out = []
     for i, ti in enumerate(t):
