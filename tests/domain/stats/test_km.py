@@ -184,3 +184,9 @@ def test_minus_zero_and_zero_are_one_time():
     curve = estimate_km([-0.0, 0.0, 1.0, 1.0], [1, 0, 1, 0]).curves[0]
     assert curve.time.tolist() == [0.0, 1.0]
     assert curve.n_event.tolist() == [1.0, 1.0] and curve.n_risk.tolist() == [4.0, 2.0]
+
+
+def test_it_rejects_a_confidence_level_outside_0_1():
+    with pytest.raises(InvalidInput) as err:
+        estimate_km([1, 2], [1, 0], conf_level=95)
+    assert err.value.field == "conf_level"

@@ -9,9 +9,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
+from oncotrial.errors import InvalidInput
+
 
 def z_value(conf_level: float) -> float:
     """The two-sided normal quantile, ``qnorm(1 - (1 - conf_level) / 2)`` in R."""
+    if not 0.0 < conf_level < 1.0:
+        raise InvalidInput(f"conf_level must lie strictly between 0 and 1; got {conf_level!r}",
+                           field="conf_level", hint="0.95 gives 95% confidence intervals")
     return float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
 
 
