@@ -257,6 +257,7 @@ def estimate_km(time, event, group=None, *, group_levels: Sequence | None = None
     [0.8, 0.6, 0.3, 0.3]
     """
     data = check_survival_data(time, event, group, group_levels=group_levels)
+    z_value(conf_level)  # validates the level now, though the band is computed on first use
     if conf_type not in CONF_TYPES:
         raise InvalidInput(f"conf_type is {conf_type!r}; allowed: {list(CONF_TYPES)}",
                            field="conf_type")
