@@ -119,8 +119,20 @@ def _simulate_subject(people, study, index: int, total: int, medians, rng, as_of
         factors = {f.id: str(facts.get(f.field) or rng.choice(list(f.levels))) for f in protocol.randomization.factors}
         at = dt.datetime.combine(enrolled_on, dt.time(2, 30), tzinfo=dt.UTC)
         randomize_subject(staff, subject, factors=factors, how="system", randomized_at=at)
+    subject = Subject.objects.get(pk=subject.pk)
+    _choose_regimens(staff, subject, protocol, rng, enrolled_on)
     if (as_of - enrolled_on).days >= 10:  # the most recent stay randomized, awaiting treatment
-        _simulate_treatment(staff, Subject.objects.get(pk=subject.pk), protocol, medians, rng, as_of)
+        _simulate_treatment(staff, subject, protocol, medians, rng, as_of)
+
+
+def _choose_regimens(staff, subject, protocol, rng, on: dt.date) -> None:
+    """Investigator's choice of chemotherapy, recorded at enrolment (seed-trials.md §2.3)."""
+    arm = protocol.arm(events._arm_of(subject))
+    for intervention in protocol.interventions:
+        if intervention.choice == "one_per_patient" and intervention.id in arm.interventions:
+            regimen = str(rng.choice([r.id for r in intervention.regimens]))
+            events.record_subject_event(staff, subject, kind=EventKind.REGIMEN_CHOICE, occurred_on=on,
+                                        item=intervention.id, value=regimen, how="system")
 
 
 def _initials(rng) -> str:
@@ -176,11 +188,6 @@ def _simulate_treatment(staff, subject, protocol, medians, rng, as_of: dt.date) 
     origin = subject.enrolment.enrolled_on
     progression_on = origin + dt.timedelta(days=int(rng.exponential(medians[arm] * 30.44 / math.log(2))))
     death_on = progression_on + dt.timedelta(days=int(rng.exponential(14 * 30.44 / math.log(2))))
-    for intervention in protocol.interventions:
-        if intervention.choice == "one_per_patient" and intervention.id in protocol.arm(arm).interventions:
-            regimen = str(rng.choice([r.id for r in intervention.regimens]))
-            events.record_subject_event(staff, subject, kind=EventKind.REGIMEN_CHOICE, occurred_on=origin,
-                                        item=intervention.id, value=regimen, how="system")
     stop = min(progression_on, as_of)
     for _ in range(60):
         due = [(max(day + dt.timedelta(days=int(rng.integers(0, 3))), origin), kind, item)
@@ -193,7 +200,7 @@ def _simulate_treatment(staff, subject, protocol, medians, rng, as_of: dt.date) 
         # baseline imaging falls in the days before the anchor; later scans a few days either side
         shift = -int(rng.integers(0, 8)) if kind == "baseline_imaging" else int(rng.integers(-2, 3))
         scans.append((max(due + dt.timedelta(days=shift), window_start), EventKind.ASSESSMENT, ""))
-    _record_all(staff, subject, [scan for scan in scans if scan[0] < stop])
+    _record_all(staff, subject, sorted({scan for scan in scans if scan[0] < stop}))
     if progression_on <= as_of:
         _record_progression(staff, subject, progression_on, death_on, as_of)
 
@@ -208,7 +215,7 @@ def _next_treatment(subject, as_of: dt.date) -> list:
 def _planned_scans(subject, as_of: dt.date) -> list[tuple[str, dt.date, dt.date]]:
     calendar = events.derive_subject_calendar(subject, as_of)
     return [(a.kind, a.due, a.window_start) for a in calendar.assessments
-            if a.kind in ("baseline_imaging", "imaging") and a.status in ("planned", "overdue")]
+            if a.kind in ("baseline_imaging", "imaging", "procedure_imaging") and a.status in ("planned", "overdue")]
 
 
 def _record_all(staff, subject, items) -> bool:
