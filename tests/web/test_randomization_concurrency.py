@@ -20,6 +20,7 @@ from django.db import OperationalError, connection, connections
 
 from oncotrial.web.models import AllocationState, Randomization, Subject
 from oncotrial.web.services import subjects
+from oncotrial.web.services.audit import verify_audit_chain
 from oncotrial.web.services.randomization import randomize_subject
 
 from .conftest import build_cast
@@ -92,6 +93,7 @@ def test_eight_processes_randomize_without_duplicates_losses_or_broken_blocks(au
     assert len({row[0] for row in stored}) == n, "a subject was randomized twice"
     assert AllocationState.objects.get(study=cast.study).allocated == n
     _assert_blocks_intact(stored)
+    assert verify_audit_chain().ok, "concurrent appends forked the audit hash chain"
 
 
 def _assert_blocks_intact(stored) -> None:
@@ -144,3 +146,6 @@ def test_eight_processes_randomize_safely_against_a_sqlite_file(tmp_path):
     assert len(done) == n and sorted(row[1] for row in stored) == list(range(1, n + 1))
     assert len({row[0] for row in stored}) == n
     _assert_blocks_intact(stored)
+    verify = subprocess.run([sys.executable, "-m", "oncotrial", "audit", "verify"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
