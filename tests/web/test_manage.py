@@ -42,3 +42,35 @@ def test_a_site_role_needs_a_site_and_the_error_lands_on_the_field(client, cast)
     reply = client.post("/api/manage/roles", {"username": "mon", "role": "coordinator", "study": cast.study.code},
                         content_type="application/json")
     assert reply.status_code == 400 and reply.json()["errors"][0]["field"] == "site"
+
+
+def test_a_deactivated_account_cannot_log_in_and_keeps_its_history(client, cast):
+    from .conftest import PASSWORD
+
+    client.force_login(cast.admin)
+    assert client.post("/manage/users/coa/deactivate/", {"reason": "left the trial team"}).status_code == 302
+    cast.coordinator_a.refresh_from_db()
+    assert not cast.coordinator_a.is_active
+    assert not Membership.objects.filter(user=cast.coordinator_a, active=True).exists()
+    client.logout()
+    assert client.post("/accounts/login/", {"username": "coa", "password": PASSWORD}).status_code == 400
+    event = AuditEvent.objects.get(action="user_deactivate")
+    assert event.reason == "left the trial team" and event.role == "administrator"
+
+
+def test_the_access_review_lists_accounts_roles_and_last_logins_and_is_audited(client, cast):
+    import csv
+    import io
+
+    from .conftest import PASSWORD
+
+    client.post("/accounts/login/", {"username": "mon", "password": PASSWORD})
+    client.post("/accounts/login/", {"username": "ina", "password": "wrong"})
+    client.force_login(cast.admin)
+    reply = client.get("/manage/access-review.csv")
+    rows = {row["username"]: row for row in csv.DictReader(io.StringIO(reply.content.decode()))}
+    assert rows["mon"]["last_login_utc"] and rows["ina"]["last_failed_login_utc"]
+    assert rows["oub"]["roles"] == f"coordinator@{cast.study.code}/02"
+    assert AuditEvent.objects.filter(action="export", entity="access_review").exists()
+    events = client.get("/api/manage/access").json()["events"]
+    assert {"login", "login_failed"} <= {e["action"] for e in events}

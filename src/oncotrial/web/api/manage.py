@@ -50,6 +50,19 @@ def grant_role(request, payload: GrantIn):
     return {"ok": True, "users": queries.list_users(request.user)}
 
 
+@router.get("/access", summary="Recent sign-ins and account changes")
+def access_events(request, limit: int = 50):
+    return {"ok": True, "events": queries.recent_access_events(request.user, limit=max(1, min(limit, 1000)))}
+
+
+@router.post("/users/{username}/deactivate", summary="Deactivate an account for good (reason required)")
+def deactivate_user(request, username: str, payload: RevokeIn):
+    queries.list_users(request.user)
+    user = get_object_or_404(get_user_model(), username=username, is_active=True)
+    accounts.deactivate_user(request.user, user, reason=payload.reason, how="api")
+    return {"ok": True, "users": queries.list_users(request.user)}
+
+
 @router.post("/roles/{membership_id}/revoke", summary="Revoke a role (reason required)")
 def revoke_role(request, membership_id: int, payload: RevokeIn):
     queries.list_users(request.user)

@@ -94,3 +94,49 @@ def revoke_role(actor, membership: Membership, *, reason: str, how: str = "page"
                  entity_id=membership.pk, study=membership.study, site=membership.site, reason=reason,
                  changes=[{"field": "active", "old": True, "new": False}])
     return membership
+
+
+@transaction.atomic
+def deactivate_user(actor, user, *, reason: str, how: str = "page"):
+    """Close an account for good: it can no longer log in and its roles are revoked. Accounts are never
+    deleted or renamed, so a user id is never reused (21 CFR 11.100(a), 11.300(a))."""
+    actor_role = _require_administrator(actor, how)
+    if not reason.strip():
+        raise InvalidInput(f"a reason is required to deactivate {user.username}", field="reason")
+    if actor is not None and actor.pk == user.pk:
+        raise Conflict("administrators cannot deactivate their own account", field="user")
+    revoked = list(Membership.objects.filter(user=user, active=True).values_list("pk", flat=True))
+    Membership.objects.filter(pk__in=revoked).update(active=False)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    record_audit(user=actor, role=actor_role, action="user_deactivate", how=how, entity="user",
+                 entity_id=user.pk, reason=reason,
+                 changes=[{"field": "is_active", "old": True, "new": False},
+                          {"field": "memberships_revoked", "old": None, "new": revoked}])
+    return user
+
+
+@transaction.atomic
+def export_access_review(actor, *, how: str = "page") -> str:
+    """CSV for the periodic access review (ICH E6(R3) 4.2.2): every account, whether it is active, its
+    roles, and its last login and last failed login; the export is itself audited."""
+    import csv
+    import io
+
+    from oncotrial.web.models import AuditEvent
+
+    actor_role = _require_administrator(actor, how)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["username", "full_name", "active", "roles", "last_login_utc", "last_failed_login_utc"])
+    for user in get_user_model().objects.order_by("username"):
+        roles = "; ".join(f"{m.role}@{m.study.code if m.study else '*'}/{m.site.code if m.site else '*'}"
+                          for m in Membership.objects.filter(user=user, active=True).select_related("study", "site"))
+        last = {action: AuditEvent.objects.filter(username=user.username, action=action)
+                .order_by("-sequence").values_list("occurred_at", flat=True).first()
+                for action in ("login", "login_failed")}
+        writer.writerow([user.username, user.get_full_name(), user.is_active, roles,
+                         last["login"].isoformat() if last["login"] else "",
+                         last["login_failed"].isoformat() if last["login_failed"] else ""])
+    record_audit(user=actor, role=actor_role, action="export", how=how, entity="access_review")
+    return out.getvalue()

@@ -252,3 +252,14 @@ def list_users(user) -> list[dict]:
                                                 "site": m.site.code if m.site else None})
     return [{"username": u.username, "full_name": u.get_full_name(), "email": u.email, "active": u.is_active,
              "roles": roles.get(u.pk, [])} for u in get_user_model().objects.order_by("username")]
+
+
+def recent_access_events(user, limit: int = 50) -> list[dict]:
+    """Logins, logouts, failed logins and account changes, newest first (administrators only)."""
+    from oncotrial.web.models import AuditEvent
+
+    list_users(user)
+    actions = ("login", "logout", "login_failed", "user_create", "user_deactivate", "role_grant", "role_revoke")
+    rows = AuditEvent.objects.filter(action__in=actions).order_by("-sequence")[:limit]
+    return [{"occurred_at": e.occurred_at.isoformat(), "username": e.username, "action": e.action,
+             "how": e.how, "remote_addr": e.remote_addr, "reason": e.reason} for e in rows]

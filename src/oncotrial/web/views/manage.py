@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,6 +16,7 @@ from oncotrial.web.views.common import call_service, page
 def _forms(request, user_form=None, grant_form=None):
     return {
         "users": queries.list_users(request.user),
+        "access": queries.recent_access_events(request.user),
         "user_form": user_form or UserForm(),
         "grant_form": grant_form or GrantForm(users=get_user_model().objects.order_by("username"),
                                               roles=Role.choices, studies=Study.objects.all(),
@@ -65,3 +67,23 @@ def revoke_role(request, membership_id: int):
         accounts.revoke_role(request.user, membership, reason=form.cleaned_data["reason"], how="page")
         return redirect("manage")
     return render(request, "oncotrial/manage.html", _forms(request), status=400)
+
+
+@page
+@require_POST
+def deactivate_user(request, username: str):
+    queries.list_users(request.user)
+    user = get_object_or_404(get_user_model(), username=username, is_active=True)
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        accounts.deactivate_user(request.user, user, reason=form.cleaned_data["reason"], how="page")
+        return redirect("manage")
+    return render(request, "oncotrial/manage.html", _forms(request), status=400)
+
+
+@page
+def access_review(request):
+    text = accounts.export_access_review(request.user, how="page")
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="access-review.csv"'
+    return response
