@@ -30,6 +30,7 @@ def register(subparsers) -> None:
     _register_server(subparsers)
     _register_accounts(subparsers)
     _register_study(subparsers)
+    _register_tokens(subparsers)
     audit = subparsers.add_parser("audit", help="audit trail tools")
     audit_verbs = audit.add_subparsers(dest="audit_command", metavar="VERB", required=True)
     verify = audit_verbs.add_parser("verify", help="check the hash chain: edited, deleted or reordered rows")
@@ -63,6 +64,20 @@ def _register_accounts(subparsers) -> None:
     createuser.add_argument("--site", help="site code for --role (site roles need one)")
     createuser.add_argument("--totp", action="store_true", help="set up a TOTP authenticator and print its URI")
     createuser.set_defaults(func=createuser_command)
+
+
+def _register_tokens(subparsers) -> None:
+    token = subparsers.add_parser("token", help="API tokens for scripts (Authorization: Bearer ...)")
+    verbs = token.add_subparsers(dest="token_command", metavar="VERB", required=True)
+    create = verbs.add_parser("create", help="create a token acting as USER; printed once")
+    create.add_argument("username")
+    create.add_argument("--name", required=True, help="what uses the token, e.g. 'nightly export'")
+    create.add_argument("--days", type=int, default=90, help="lifetime in days (default 90, at most 366)")
+    create.set_defaults(func=token_create_command)
+    revoke = verbs.add_parser("revoke", help="revoke a token by its first 8 characters")
+    revoke.add_argument("prefix")
+    revoke.add_argument("--reason", required=True)
+    revoke.set_defaults(func=token_revoke_command)
 
 
 def _register_study(subparsers) -> None:
@@ -262,6 +277,29 @@ def _print_demo_logins() -> None:
 
     names = ", ".join(username for username, *_ in DEMO_USERS)
     print(f"demo logins (password '{DEMO_PASSWORD}'): {names}", flush=True)
+
+
+def token_create_command(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.contrib.auth import get_user_model
+
+    from oncotrial.web.services.tokens import create_api_token
+
+    user = get_user_model().objects.filter(username=args.username, is_active=True).first()
+    if user is None:
+        raise InvalidInput(f"no active user '{args.username}'", field="username")
+    token, text = create_api_token(None, user, name=args.name, days=args.days, how="cli")
+    print(f"token for {user.username} ({token.name}), expires {token.expires_at:%Y-%m-%d}; shown once:\n{text}")
+    return 0
+
+
+def token_revoke_command(args: argparse.Namespace) -> int:
+    setup_django()
+    from oncotrial.web.services.tokens import revoke_api_token
+
+    token = revoke_api_token(None, args.prefix, reason=args.reason, how="cli")
+    print(f"revoked token {token.prefix}… of {token.user.username}")
+    return 0
 
 
 def audit_verify_command(args: argparse.Namespace) -> int:

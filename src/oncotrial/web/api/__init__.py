@@ -1,7 +1,8 @@
 """The REST API (django-ninja; OpenAPI at ``/api/docs``): a JSON twin of every page.
 
 Every error has one shape: ``{"ok": false, "error": "...", "errors": [{"field", "message"}], "status": N}``.
-Authentication is the browser session (with its CSRF token for writes).
+Authentication is the browser session (with its CSRF token for writes) or an API token
+(``Authorization: Bearer onc_...``, from ``oncotrial token create``).
 """
 
 from __future__ import annotations
@@ -9,14 +10,27 @@ from __future__ import annotations
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import django_auth
+from ninja.security import HttpBearer, django_auth
 
 from oncotrial import __version__
 from oncotrial.errors import OncotrialError
 from oncotrial.web.api import manage, public, studies, subjects
 from oncotrial.web.views.errors import error_body
 
-api = NinjaAPI(title="oncotrial", version=__version__, auth=django_auth, urls_namespace="api",
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer onc_...``: a token from ``oncotrial token create`` (no CSRF needed)."""
+
+    def authenticate(self, request, token):
+        from oncotrial.web.services.tokens import authenticate_api_token
+
+        user = authenticate_api_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(title="oncotrial", version=__version__, auth=[TokenAuth(), django_auth], urls_namespace="api",
                description="EDC core: studies, subjects, screening to randomization, calendars, audit.")
 
 

@@ -12,8 +12,9 @@ from oncotrial.web.models.subjects import (
     Subject,
     SubjectStatus,
 )
+from oncotrial.web.models.tokens import ApiToken
 
 __all__ = [
-    "AllocationState", "AuditChainHead", "AuditEvent", "Consent", "Enrolment", "EventKind", "Membership", "ProtocolVersion", "Randomization", "Role",
+    "AllocationState", "ApiToken", "AuditChainHead", "AuditEvent", "Consent", "Enrolment", "EventKind", "Membership", "ProtocolVersion", "Randomization", "Role",
     "ScreeningRecord", "Site", "Study", "StudySite", "Subject", "SubjectEvent", "SubjectStatus",
 ]
