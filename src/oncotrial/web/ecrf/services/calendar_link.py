@@ -1,11 +1,21 @@
 """Keep the core calendar in step with the eCRF: each new dose, procedure, assessment and outcome is
 also recorded as a subject event (``web.services.events``), so the next dose moves as soon as, for
-example, an ablation is entered (trial A: chemotherapy + camrelizumab 7 days after each ablation)."""
+example, an ablation is entered (trial A: chemotherapy + camrelizumab 7 days after each ablation).
+
+Each event names its record in ``source`` (``ecrf:<form>:<id>``). An event already entered on the
+calendar for the same kind, item and date is linked rather than recorded twice. A correction of the
+record moves or changes its events (``update_calendar_events``), or voids them when the record no
+longer implies one, in the same transaction and with the same reason for change."""
 
 from __future__ import annotations
 
-from oncotrial.web.models import EventKind
-from oncotrial.web.services.events import record_subject_event
+from oncotrial.web.models import EventKind, SubjectEvent
+from oncotrial.web.services.events import (
+    find_linkable_event,
+    record_subject_event,
+    update_subject_event,
+    void_subject_event,
+)
 
 PROCEDURE_ITEMS = {"MWA": "ablation", "RFA": "ablation", "SBRT": "sbrt"}
 STATUS_EVENTS = {"off_treatment": EventKind.OFF_TREATMENT, "off_study": EventKind.OFF_STUDY,
@@ -23,16 +33,64 @@ def record_calendar_event(user, subject, form: str, record, *, how: str) -> None
     """Record the calendar event a new record implies (nothing for a subject not yet enrolled)."""
     if not is_enrolled(subject):
         return
+    source = source_of(form, record)
+    for event in implied_events(subject, form, record):
+        found = find_linkable_event(subject, **event)
+        if found is not None:
+            update_subject_event(user, found, source=source, how=how,
+                                 reason=f"linked to eCRF {form} record {record.pk}",
+                                 **_differences(found, event))
+        else:
+            record_subject_event(user, subject, source=source, how=how, **event)
+
+
+def update_calendar_events(user, subject, form: str, record, *, reason: str, how: str) -> None:
+    """After a correction of `record`: move or change the events it implies, record any it now
+    implies for the first time and void those it no longer implies (all with `reason`)."""
+    if not is_enrolled(subject):
+        return
+    source = source_of(form, record)
+    existing = list(SubjectEvent.objects.filter(subject=subject, source=source).order_by("id"))
+    for event in implied_events(subject, form, record):
+        match = next((e for e in existing if e.kind == event["kind"]), None)
+        if match is None:
+            record_subject_event(user, subject, source=source, how=how, **event)
+            continue
+        existing.remove(match)
+        differences = _differences(match, event)
+        if differences:
+            update_subject_event(user, match, reason=reason, how=how, **differences)
+    for stale in existing:
+        void_subject_event(user, stale, reason=reason, how=how)
+
+
+def source_of(form: str, record) -> str:
+    return f"ecrf:{form}:{record.pk}"
+
+
+def implied_events(subject, form: str, record) -> list[dict]:
+    """The subject events a record implies (a reduced dose implies the dose and the reduction)."""
     event = _event_for(subject, form, record)
     if event is None:
-        return
-    record_subject_event(user, subject, source=f"ecrf:{form}:{record.pk}", how=how, **event)
+        return []
+    events = [event]
     if form == "dose_administration" and event["kind"] == EventKind.DOSE and record.reduction_percent:
         # the calendar plans later cycles of this drug at the reduced level
-        record_subject_event(user, subject, kind=EventKind.REDUCTION, occurred_on=record.date,
-                             item=event["item"], drug=record.drug,
-                             percent=float(100 - record.reduction_percent),
-                             reason=record.reason, source=f"ecrf:{form}:{record.pk}", how=how)
+        events.append({"kind": EventKind.REDUCTION, "occurred_on": record.date, "item": event["item"],
+                       "drug": record.drug, "percent": float(100 - record.reduction_percent),
+                       "reason": record.reason})
+    return events
+
+
+def _differences(found: SubjectEvent, event: dict) -> dict:
+    changes = {}
+    for name, value in event.items():
+        if name == "kind":
+            continue
+        key = "event_reason" if name == "reason" else name
+        if (getattr(found, name) or None) != (value or None):
+            changes[key] = value
+    return changes
 
 
 def _event_for(subject, form: str, record) -> dict | None:
