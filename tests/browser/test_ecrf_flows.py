@@ -8,11 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from oncotrial.web.testing import (
+    PASSWORD,
+    build_cast,
+    lift_audit_triggers_for_flush,
+    restore_audit_triggers,
+)
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-PASSWORD = "cast-password-2025"
 
 
 @pytest.fixture
@@ -35,20 +41,9 @@ def audit_triggers_lifted_for_flush(transactional_db):
     """The append-only audit triggers refuse the DELETE that ends a transactional test on SQLite:
     lift them for the flush and put them back when the next test starts (PostgreSQL truncates,
     which its row trigger does not see)."""
-    import importlib
-
-    from django.db import connection
-
-    triggers = importlib.import_module("oncotrial.web.migrations.0002_audit_append_only")
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            for statement in triggers.SQLITE_FORWARD:
-                cursor.execute(statement.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
+    restore_audit_triggers()
     yield
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            for statement in triggers.SQLITE_BACKWARD:
-                cursor.execute(statement)
+    lift_audit_triggers_for_flush()
 
 
 @pytest.fixture
@@ -72,8 +67,6 @@ def shot(page, name: str) -> None:
 
 
 def setup_cast(protocol="crlm-sbrt-sintilimab"):
-    from tests.web.conftest import build_cast
-
     from oncotrial.web.ecrf.services.ctcae import ensure_bundled_terms
 
     ensure_bundled_terms()  # a transactional test flushes the rows the data migration loaded
