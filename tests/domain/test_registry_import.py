@@ -25,13 +25,6 @@ from oncotrial.errors import InvalidInput
 from oncotrial.protocols import load_builtin_protocol
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "registry"
-SITE_BUG = ("crlm-sbrt-sintilimab.yaml writes the site as one quoted string: name holds the city, "
-            "region and country, which are empty")
-# Conditional on that defect: while it is there these tests are expected failures; once the file is
-# fixed they run (and must pass) with no marker to remove.
-site_bug = pytest.mark.xfail(
-    any("city:" in site.name for site in load_builtin_protocol("crlm-sbrt-sintilimab").sites),
-    reason=SITE_BUG, strict=True)
 KNOWN_REGISTRY_FIELDS = ("nct_id", "brief_title", "brief_summary", "detailed_description", "conditions",
                          "study_type", "phase", "allocation", "intervention_model", "primary_purpose",
                          "masking", "enrollment", "status", "sponsor")
@@ -66,7 +59,6 @@ def test_trial_b_registry_facts_equal_the_built_in(draft_b):
         assert draft_b.data["registry"][field] == (list(value) if isinstance(value, tuple) else value), field
 
 
-@site_bug
 def test_trial_b_site_equals_the_built_in(draft_b):
     builtin = load_builtin_protocol("crlm-sbrt-sintilimab")
     assert [(s["name"], s["city"], s["region"], s["country"]) for s in draft_b.data["sites"]] == [
@@ -466,12 +458,10 @@ def test_any_json_gives_a_draft_or_invalid_input(section):
 
 # The vectors are written from the seeds: their registry text is the seeds' own.
 
-SEEDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "reference" / "seeds"
 
 
 def seed(prefix: str) -> list[str]:
-    if not SEEDS.is_dir():
-        pytest.skip("the seed records (../shared/seeds beside the repository) are not on this machine")
     (path,) = sorted(SEEDS.glob(f"{prefix}_*.txt"))
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 

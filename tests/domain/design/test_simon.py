@@ -1,6 +1,6 @@
 """Simon two-stage and single-stage exact designs against clinfun 1.1.5.
 
-Reference: /work/shared/reference/design/simon.json, produced by
+Reference: tests/reference/design/simon.json, produced by
 ``clinfun::ph2simon(p0, p1, alpha, beta, nmax = 150)`` and ``clinfun::ph2single(p0, p1, alpha, beta)``.
 """
 
@@ -18,9 +18,8 @@ from oncotrial.domain.design.simon import (
 )
 from oncotrial.errors import InvalidInput
 
-REFERENCE = Path("/work/shared/reference/design/simon.json")
-CASES = json.loads(REFERENCE.read_text())["designs"] if REFERENCE.exists() else []
-pytestmark = pytest.mark.skipif(not CASES, reason="reference file not available")
+REFERENCE = Path(__file__).resolve().parents[2] / "reference" / "design" / "simon.json"
+CASES = json.loads(REFERENCE.read_text())["designs"]
 
 
 def case_id(case):

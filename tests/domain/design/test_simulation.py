@@ -1,6 +1,6 @@
 """Whole-trial simulation against rpact 3.3.4 and against the analytic designs.
 
-References (/work/shared/reference/design/rpact_sample_size.json):
+References (tests/reference/design/rpact_sample_size.json):
 ``getSimulationSurvival(directionUpper = FALSE, plannedEvents = 60, maxNumberOfSubjects = 80,
 accrualTime = 24, median2 = 12, hazardRatio, alpha)`` rejection rates with their Monte Carlo SEs,
 and ``getPowerSurvival``-type analytic power (reproduced by ``compute_survival_power``, itself
@@ -31,9 +31,9 @@ from oncotrial.domain.design.survival import SurvivalAssumptions, compute_surviv
 from oncotrial.domain.stats import estimate_km
 from oncotrial.errors import InvalidInput
 
-REFERENCE = Path("/work/shared/reference/design/rpact_sample_size.json")
-RPACT = json.loads(REFERENCE.read_text()) if REFERENCE.exists() else {}
-RPACT_ROWS = [row for row in RPACT.get("simulation", []) if row["iterations"] == 100_000]
+REFERENCE = Path(__file__).resolve().parents[2] / "reference" / "design" / "rpact_sample_size.json"
+RPACT = json.loads(REFERENCE.read_text())
+RPACT_ROWS = [row for row in RPACT["simulation"] if row["iterations"] == 100_000]
 
 
 def trial_b(hazard_ratio: float, alpha: float = 0.025, **changes) -> TwoArmTrial:
@@ -43,7 +43,6 @@ def trial_b(hazard_ratio: float, alpha: float = 0.025, **changes) -> TwoArmTrial
     return TwoArmTrial(**{**settings, **changes})
 
 
-@pytest.mark.skipif(not RPACT_ROWS, reason="reference file not available")
 @pytest.mark.parametrize("row", RPACT_ROWS,
                          ids=lambda r: f"HR{r['hazardRatio']}-a{r['alpha_one_sided']}")
 def test_rejection_rate_within_three_mc_se_of_rpact_simulation(row):
@@ -55,7 +54,6 @@ def test_rejection_rate_within_three_mc_se_of_rpact_simulation(row):
     assert ours.mean_analysis_months == pytest.approx(row["analysisTime"], abs=0.5)
 
 
-@pytest.mark.skipif(not RPACT, reason="reference file not available")
 def test_power_of_80_patient_design_within_three_se_of_rpact_analytic_power():
     analytic = RPACT["analytic_power"][0]["overallReject"]
     ours = simulate_two_arm_trials(trial_b(0.6), 40_000, np.random.default_rng(7), summaries=False)

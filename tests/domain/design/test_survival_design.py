@@ -1,6 +1,6 @@
 """Log-rank sample sizes, power and group-sequential boundaries against rpact 3.3.4.
 
-Reference: /work/shared/reference/design/rpact_sample_size.json, from
+Reference: tests/reference/design/rpact_sample_size.json, from
 ``rpact::getSampleSizeSurvival(design, typeOfComputation, hazardRatio = 0.6, median2 = 12,
 accrualTime = 24, followUpTime = 12, alpha, beta = 0.2, sided)`` (unrounded) and
 ``getPowerSurvival(maxNumberOfSubjects = 80, maxNumberOfEvents = 60, accrualTime = 24, median2 = 12,
@@ -35,9 +35,8 @@ from oncotrial.domain.design.survival import (
 )
 from oncotrial.errors import InvalidInput
 
-REFERENCE = Path("/work/shared/reference/design/rpact_sample_size.json")
-RPACT = json.loads(REFERENCE.read_text()) if REFERENCE.exists() else {}
-pytestmark = pytest.mark.skipif(not RPACT, reason="reference file not available")
+REFERENCE = Path(__file__).resolve().parents[2] / "reference" / "design" / "rpact_sample_size.json"
+RPACT = json.loads(REFERENCE.read_text())
 TOL = 1e-6
 
 
