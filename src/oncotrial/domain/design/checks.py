@@ -29,6 +29,7 @@ def check_error_rates(alpha: float, beta: float) -> None:
 
 
 def check_alpha(alpha: float, name: str = "alpha") -> None:
+    """A significance level strictly between 0 and 0.5 (one-sided or per side), else `InvalidInput`."""
     if not _is_number(alpha) or not 0.0 < alpha < 0.5:
         raise InvalidInput(f"{name} is {alpha!r}; it must lie strictly between 0 and 0.5",
                            field=name, hint="one-sided 0.025 or 0.05, two-sided 0.05 are usual")
@@ -44,6 +45,7 @@ def check_positive(value: float, name: str, *, allow_zero: bool = False, unit: s
 
 
 def check_hazard_ratio(hazard_ratio: float, name: str = "hazard_ratio") -> None:
+    """A hazard ratio that is positive and not 1 (a design needs an effect to size for)."""
     if not _is_number(hazard_ratio) or hazard_ratio <= 0.0 or hazard_ratio == 1.0:
         raise InvalidInput(f"{name} is {hazard_ratio!r}; it must be positive and not 1",
                            field=name, hint="e.g. 0.6 for a 40 % lower hazard on treatment")

@@ -16,6 +16,8 @@ from oncotrial.errors import InvalidInput
 
 
 def entry_times(trials: int, subjects: int, accrual_months: float, accrual: str, rng, xp):
+    """Calendar entry (months) of every subject: ``even`` spacing over the accrual period, or
+    uniform random entry (rpact's constant accrual intensity)."""
     if accrual == "even":
         step = accrual_months / subjects
         row = xp.arange(1, subjects + 1, dtype=xp.float32) * xp.float32(step)
@@ -36,6 +38,8 @@ def unit_exponentials(rng, shape):
 
 
 def dropout_times(dropout_per_year: float, shape, rng):
+    """Exponential drop-out times for an annual drop-out probability (``-ln(1 - p) / 12`` per month,
+    as rpact's ``dropoutRate1/2`` with ``dropoutTime = 12``); ``None`` when there is no drop-out."""
     if dropout_per_year <= 0.0:
         return None
     hazard = -np.log1p(-dropout_per_year) / 12.0
@@ -136,6 +140,8 @@ def observe_at(entry, seen, calendar, dropout, scans: ScanSchedule, tau, xp) -> 
 
 
 def arm_event_times(unit, treated, control: PiecewiseExponential, hazard_ratio: float, xp):
+    """True event times from unit exponentials: the control curve, or the control hazards times
+    ``hazard_ratio`` (proportional hazards) for treated subjects, by inversion of the piecewise curve."""
     treated_curve = control.scaled(hazard_ratio)
     if len(control.hazards) == 1 and treated.ndim == 2 and treated.strides[0] == 0:
         scale = xp.where(treated[0], xp.float32(1.0 / treated_curve.hazards[0]),

@@ -112,6 +112,7 @@ class SimulationResult:
 
 
 def check_trial_basics(subjects: int, accrual_months: float, dropout: float, accrual: str) -> None:
+    """Subjects (>= 2), accrual time (> 0), annual drop-out in [0, 1) and the accrual pattern."""
     if not isinstance(subjects, int) or subjects < 2:
         raise InvalidInput(f"subjects is {subjects!r}; it must be a whole number >= 2",
                            field="subjects", hint="e.g. 80")
@@ -124,6 +125,7 @@ def check_trial_basics(subjects: int, accrual_months: float, dropout: float, acc
 
 
 def check_runs(runs: int, chunk_size: int) -> None:
+    """Number of simulated trials and the chunk size that bounds memory, both whole numbers >= 1."""
     if not isinstance(runs, int) or runs < 1:
         raise InvalidInput(f"runs is {runs!r}; it must be a whole number >= 1", field="runs",
                            hint="10,000 runs give a Monte Carlo SE of at most 0.005")
@@ -262,6 +264,7 @@ def _to_numpy(values, xp):
 
 
 def summarise_quantiles(values) -> dict:
+    """Mean, count and the QUANTILES of the finite values (a trial without an estimate is left out)."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return {"mean": None, "quantiles": {}, "n": 0}

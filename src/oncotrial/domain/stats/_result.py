@@ -94,4 +94,5 @@ class ChiSquareTest(StatResult):
 
 
 def chi_square_test(name: str, statistic: float, df: int) -> ChiSquareTest:
+    """A chi-square test result with its upper-tail p-value, ``P(X > statistic)`` for ``df`` degrees."""
     return ChiSquareTest(name, float(statistic), int(df), float(chi2.sf(statistic, df)))

@@ -67,6 +67,8 @@ class ProportionEstimate(StatResult):
 
 
 def clopper_pearson(x: int, n: int, conf_level: float = 0.95) -> tuple[float, float]:
+    """Clopper–Pearson exact interval from beta quantiles (Clopper & Pearson, Biometrika 1934;
+    R ``binom.test(x, n)$conf.int``); the bound is 0 at x = 0 and 1 at x = n."""
     alpha = 1.0 - conf_level
     lower = 0.0 if x == 0 else float(beta.ppf(alpha / 2, x, n - x + 1))
     upper = 1.0 if x == n else float(beta.ppf(1 - alpha / 2, x + 1, n - x))
