@@ -17,7 +17,7 @@ from pathlib import Path
 from oncotrial.domain.protocol import Protocol, load_protocol
 from oncotrial.domain.protocol_schema import to_data
 from oncotrial.errors import Conflict, InvalidInput, NotFound
-from oncotrial.protocols import builtin_protocol_ids, load_builtin_protocol
+from oncotrial.protocols import builtin_protocol_ids, builtin_protocol_text, load_builtin_protocol
 
 
 def register(subparsers) -> None:
@@ -32,8 +32,8 @@ def register(subparsers) -> None:
     show.add_argument("--json", action="store_true", help="print the protocol's data as JSON")
     show.set_defaults(func=show_command)
 
-    validate = verbs.add_parser("validate", help="check a protocol file; name what a draft still lacks")
-    validate.add_argument("file", metavar="FILE")
+    validate = verbs.add_parser("validate", help="check a protocol file (or a built-in id); name what a draft still lacks")
+    validate.add_argument("file", metavar="FILE_OR_ID")
     validate.set_defaults(func=validate_command)
 
     imports = verbs.add_parser("import", help="draft a protocol from a ClinicalTrials.gov JSON or CSV record")
@@ -86,7 +86,10 @@ def validate_command(args) -> int:
     from oncotrial.domain.registry_import import check_draft
 
     path = Path(args.file)
-    text = _read_text(path)
+    if not path.is_file() and args.file in builtin_protocol_ids():
+        text, path = builtin_protocol_text(args.file), Path(f"{args.file}.yaml")
+    else:
+        text = _read_text(path)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:

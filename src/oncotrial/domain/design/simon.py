@@ -200,8 +200,8 @@ def compute_simon_designs(
     best = _best_by_total(int(nmax), p0, p1, alpha, beta)
     if not best:
         raise InvalidInput(
-            f"no Simon two-stage design with n <= nmax = {nmax} has type I error < {alpha} and "
-            f"type II error < {beta} for p0 = {p0}, p1 = {p1}",
+            f"no Simon two-stage design with n <= nmax = {nmax} has type I error < {alpha:g} and "
+            f"type II error < {beta:.10g} (power > {1 - beta:.10g}) for p0 = {p0:g}, p1 = {p1:g}",
             field="nmax", hint=f"increase nmax (e.g. --nmax {min(1000, 2 * nmax)}), "
             "or allow a larger alpha/beta or a larger p1 - p0")
     rows = [_design("candidate", r1, n1, r, n, p0, p1)

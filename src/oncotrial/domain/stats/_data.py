@@ -77,8 +77,9 @@ def check_events(event, n: int, field: str = "event", codes=(0, 1)) -> np.ndarra
         bad &= values != code
     if bad.any():
         row = _first_bad(bad)
+        shown = raw[row].item() if isinstance(raw[row], np.generic) else raw[row]
         raise InvalidInput(
-            f"{field} at row {row} is {raw[row]!r}; allowed codes are {list(codes)}",
+            f"{field} at row {row} is {shown!r}; allowed codes are {list(codes)}",
             field=field,
             hint="code 1 for the event (progression or death), 0 for censored",
         )
