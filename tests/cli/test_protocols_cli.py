@@ -238,7 +238,7 @@ def test_import_a_file_that_is_not_utf8(capsys, tmp_path):
     assert code == 2 and "not UTF-8 text" in err
 
 
-def test_the_readme_command_runs_without_a_traceback():
+def test_show_and_validate_run_as_a_subprocess_without_a_traceback():
     result = subprocess.run([sys.executable, "-m", "oncotrial", "protocols", "show", "crlm-mwa-camrelizumab"],
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
