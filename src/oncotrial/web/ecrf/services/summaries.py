@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from html import escape
+from zoneinfo import ZoneInfo
 
 from oncotrial.domain.local_control import derive_treated_lesion_outcomes
 from oncotrial.domain.records import AdverseEvent as DomainAE
@@ -15,7 +16,7 @@ from oncotrial.web.ecrf.services.common import require_subject_reader
 from oncotrial.web.ecrf.services.queries import list_queries
 from oncotrial.web.ecrf.services.recist import assessment_rows
 from oncotrial.web.ecrf.services.signatures import list_signatures
-from oncotrial.web.models import Subject
+from oncotrial.web.models import AuditEvent, Subject
 from oncotrial.web.services.permissions import visible_sites
 
 SAE_REPORTING_HOURS = 24
@@ -23,14 +24,42 @@ SAE_REPORTING_HOURS = 24
 
 def sae_clock(ae: m.AdverseEvent, moment: dt.datetime) -> dict | None:
     """The expedited-reporting clock of an SAE: due 24 h after the site became aware (ICH E2A;
-    the protocol may set another deadline), with hours left (negative when overdue)."""
+    the protocol may set another deadline), with hours left (negative when overdue).
+
+    The form records the day the site became aware (``awareness_date``, else the start date) but
+    not the hour, so the clock starts at 00:00 that day in the site's time zone: the earliest the
+    site can have known, hence the strictest deadline. The clock is met when the record was saved as
+    serious (the site's report in the EDC) by the deadline; ``state`` at ``moment`` is ``met``,
+    ``late`` (reported after the deadline), ``overdue`` (not reported, deadline passed) or ``due``;
+    ``overdue`` is true for both late states."""
     if not ae.serious:
         return None
+    zone = ZoneInfo(ae.subject.site.timezone or "UTC")
     aware = ae.awareness_date or ae.start_date
-    due = dt.datetime.combine(aware, dt.time(0, 0), tzinfo=dt.UTC) + dt.timedelta(hours=SAE_REPORTING_HOURS)
+    aware_at = dt.datetime.combine(aware, dt.time(0, 0), tzinfo=zone)
+    due = aware_at + dt.timedelta(hours=SAE_REPORTING_HOURS)
+    reported_at = _reported_serious_at(ae)
+    if reported_at is not None and reported_at > moment:
+        reported_at = None  # the clock as it stood at `moment`, before the report
     hours_left = round((due - moment).total_seconds() / 3600, 1)
-    return {"aware_on": aware.isoformat(), "due": due.isoformat(), "hours_left": hours_left,
-            "overdue": hours_left < 0}
+    if reported_at is not None:
+        state = "met" if reported_at <= due else "late"
+    else:
+        state = "overdue" if moment > due else "due"
+    return {"aware_on": aware.isoformat(), "aware_at": aware_at.isoformat(), "due": due.isoformat(),
+            "timezone": zone.key, "hours_left": hours_left, "state": state,
+            "reported_at": reported_at.astimezone(zone).isoformat() if reported_at else None,
+            "met": state == "met", "overdue": state in ("overdue", "late")}
+
+
+def _reported_serious_at(ae: m.AdverseEvent) -> dt.datetime | None:
+    """When the record was first saved as serious, from the audit trail (entry or correction)."""
+    rows = AuditEvent.objects.filter(entity="adverse_event", entity_id=str(ae.pk),
+                                     action__in=("create", "update")).order_by("sequence")
+    for row in rows.only("occurred_at", "changes"):
+        if any(c.get("field") == "serious" and c.get("new") is True for c in row.changes or ()):
+            return row.occurred_at
+    return None
 
 
 def subject_timeline(user, subject, moment: dt.datetime) -> dict:
