@@ -267,7 +267,7 @@ def _remove_sqlite_database() -> None:
 def _build_demo(seed: int) -> None:
     from oncotrial.web.services.demo import build_demo
 
-    print("building the demo database (both seed trials, ~100 patients; about a minute)...", flush=True)
+    print("building the demo database (both seed trials, ~100 patients; one to two minutes)...", flush=True)
     summary = build_demo(seed=seed)
     print(f"demo: {summary}", flush=True)
 
