@@ -80,3 +80,12 @@ def test_the_api_shows_the_clock_in_the_site_zone(cast, subject_a):
     url = f"/api/studies/{cast.study.code}/subjects/{subject_a.identifier}/ecrf/adverse_event/{ae.pk}"
     clock = client.get(url).json()["sae_clock"]
     assert clock["due"] == "2025-02-21T00:00:00+08:00" and clock["state"] == "met"
+
+
+def test_the_record_page_says_the_report_was_made_in_time(cast, subject_a):
+    ae = save_sae_at(cast, subject_a, at(2025, 2, 20, 9))
+    client = Client()
+    client.force_login(cast.monitor)
+    url = f"/studies/{cast.study.code}/subjects/{subject_a.identifier}/ecrf/forms/adverse_event/{ae.pk}/"
+    html = client.get(url).content.decode()
+    assert "2025-02-21T00:00:00+08:00 (reported in time)" in html

@@ -178,7 +178,8 @@ def _derived(form, record) -> list[tuple[str, str]]:
         clock = summaries.sae_clock(record, now())
         rows = [("System organ class", record.soc)]
         if clock:
-            state = "OVERDUE" if clock["overdue"] else f"{clock['hours_left']} h left"
+            state = {"met": "reported in time", "late": "reported late", "overdue": "OVERDUE"}.get(
+                clock["state"], f"{clock['hours_left']} h left")
             rows.append(("Expedited report due", f"{clock['due']} ({state})"))
         return rows
     return []
