@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from oncotrial.errors import Conflict, NotFound
 from oncotrial.web.ecrf import models as m
@@ -112,11 +113,21 @@ def check_not_locked(subject, form: str, record=None, visit: str = "") -> None:
         else:
             hit = record is not None and lock.form == form and lock.record_id == record.pk
         if hit:
-            what = {"study": f"study {subject.study.code}", "subject": f"subject {subject.identifier}",
-                    "visit": f"visit {lock.visit}", "form": f"this {FORMS[form].label.lower()}"}[lock.level]
-            raise Conflict(f"{what} is locked since {lock.locked_at:%Y-%m-%d %H:%M} UTC; "
-                           "locked data cannot be changed", field="lock",
-                           hint="Ask a data manager to unlock it, giving a reason.")
+            raise Conflict(gettext("%(what)s is locked since %(when)s UTC; locked data cannot be changed")
+                           % {"what": _locked_what(lock, subject, form),
+                              "when": f"{lock.locked_at:%Y-%m-%d %H:%M}"}, field="lock",
+                           hint=gettext("Ask a data manager to unlock it, giving a reason."))
+
+
+def _locked_what(lock, subject, form: str) -> str:
+    # Messages are translated here, in the request's language (the web layer), not in the domain.
+    if lock.level == "study":
+        return gettext("study %(code)s") % {"code": subject.study.code}
+    if lock.level == "subject":
+        return gettext("subject %(identifier)s") % {"identifier": subject.identifier}
+    if lock.level == "visit":
+        return gettext("visit %(visit)s") % {"visit": lock.visit}
+    return gettext("this %(form)s") % {"form": gettext(FORMS[form].label).lower()}
 
 
 def check_revision(form: str, record, expected_revision) -> None:
@@ -124,6 +135,9 @@ def check_revision(form: str, record, expected_revision) -> None:
     if record is None or expected_revision in (None, ""):
         return
     if int(expected_revision) != record.revision:
-        raise Conflict(f"{FORMS[form].label} {record.pk} was changed by {record.updated_by.username} "
-                       f"since you opened it (revision {record.revision}, you had {expected_revision})",
-                       field="revision", hint="Reload the page, check the new values and correct again.")
+        raise Conflict(gettext("%(form)s %(id)s was changed by %(user)s since you opened it "
+                               "(revision %(revision)s, you had %(expected)s)")
+                       % {"form": gettext(FORMS[form].label), "id": record.pk,
+                          "user": record.updated_by.username, "revision": record.revision,
+                          "expected": expected_revision},
+                       field="revision", hint=gettext("Reload the page, check the new values and correct again."))

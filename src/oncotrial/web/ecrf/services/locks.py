@@ -6,6 +6,7 @@ Unlocking needs a reason and is audited."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from oncotrial.errors import Conflict, InvalidInput, NotFound
 from oncotrial.web.ecrf import models as m
@@ -52,10 +53,10 @@ def unlock(user, item: m.Lock, *, reason: str, how: str = "page") -> m.Lock:
     else:
         membership = require_any(user, item.subject, LOCKERS, "unlock")
     if item.unlocked_at is not None:
-        raise Conflict("this lock was already released", field="lock")
+        raise Conflict(gettext("this lock was already released"), field="lock")
     if not (reason or "").strip():
-        raise InvalidInput("a reason is required to unlock", field="reason",
-                           hint="e.g. 'query 12: site corrects the W8 date'")
+        raise InvalidInput(gettext("a reason is required to unlock"), field="reason",
+                           hint=gettext("e.g. 'query 12: site corrects the W8 date'"))
     item.unlocked_by, item.unlocked_at, item.unlock_reason = user, now(), reason.strip()
     item.save()
     record_audit(user=user, role=membership.role, action="unlock", how=how, entity="lock",

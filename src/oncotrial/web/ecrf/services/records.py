@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from oncotrial.domain.edit_checks import CheckFailure, run_edit_checks
 from oncotrial.errors import InvalidInput
@@ -30,18 +31,29 @@ SIMPLE_FORMS = tuple(name for name in FORMS if name != "tumour_assessment")
 
 
 def raise_rejections(failures: tuple[CheckFailure, ...], prefix: str = "") -> None:
+    """Refuse the save with every reject-level failure, each message in the request's language
+    where the catalogue has it (the domain's English text is the message id)."""
     rejected = [f for f in failures if f.severity == "reject"]
     if rejected:
-        errors = [{"field": prefix + f.field, "message": f.message, "check_id": f.check_id}
+        errors = [{"field": prefix + f.field, "message": gettext(f.message), "check_id": f.check_id}
                   for f in rejected]
-        raise InvalidInput(rejected[0].message, field=prefix + rejected[0].field, errors=errors)
+        raise InvalidInput(errors[0]["message"], field=prefix + rejected[0].field, errors=errors)
+
+
+# Edit-check messages with a fixed text (domain/edit_checks.py), listed so that makemessages keeps
+# their translations; messages that quote the entered value stay in English.
+CHECK_MESSAGES = (
+    gettext_noop("dose unit is required when action is 'given' or 'delayed' or 'reduced'."),
+    gettext_noop("dose is required when action is 'given' or 'delayed' or 'reduced'."),
+    gettext_noop("reason is required when action is 'delayed' or 'reduced' or 'held' or 'discontinued'."),
+)
 
 
 def require_reason(record, reason: str) -> None:
     if record is not None and not (reason or "").strip():
-        raise InvalidInput("a reason for change is required to correct data after first entry",
+        raise InvalidInput(gettext("a reason for change is required to correct data after first entry"),
                            field="reason_for_change",
-                           hint="Say why the value changes, e.g. 'transcription error, see source'.")
+                           hint=gettext("Say why the value changes, e.g. 'transcription error, see source'."))
 
 
 @transaction.atomic
