@@ -11,7 +11,6 @@ import pytest
 from tests.web.ecrf.conftest import enrolled_subject_a, enter_baseline
 
 from oncotrial.errors import InvalidInput
-from oncotrial.web.ecrf.services.calendar_link import update_calendar_events
 from oncotrial.web.ecrf.services.records import save_record
 from oncotrial.web.models import AuditEvent, Subject, SubjectEvent, SubjectStatus
 from oncotrial.web.services import events
@@ -21,10 +20,8 @@ REASON = "transcription error, see procedure note"
 
 
 def correct(user, subject, form, record, values, reason=REASON):
-    """A correction as the form page makes it, then the calendar update it implies."""
-    record = save_record(user, subject, form, values, record_id=record.pk, reason=reason)
-    update_calendar_events(user, subject, form, record, reason=reason, how="page")
-    return record
+    """A correction as the form page makes it: the save itself moves the calendar events."""
+    return save_record(user, subject, form, values, record_id=record.pk, reason=reason)
 
 
 def test_correcting_an_ablation_date_moves_its_event_and_the_next_dose(single_arm_cast):

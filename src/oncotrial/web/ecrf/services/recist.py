@@ -32,7 +32,7 @@ from oncotrial.domain.recist import RecistResult, derive_timepoint_responses
 from oncotrial.errors import InvalidInput
 from oncotrial.web.ecrf import models as m
 from oncotrial.web.ecrf.services import context as ctx
-from oncotrial.web.ecrf.services.calendar_link import record_calendar_event
+from oncotrial.web.ecrf.services.calendar_link import record_calendar_event, update_calendar_events
 from oncotrial.web.ecrf.services.common import (
     check_not_locked,
     check_revision,
@@ -81,6 +81,8 @@ def save_tumour_assessment(user, subject, header: dict, lesions: list[dict], *, 
     sync_check_queries(subject, FORM, record, failures, how=how)
     if not old:
         record_calendar_event(user, subject, FORM, record, how=how)
+    else:
+        update_calendar_events(user, subject, FORM, record, reason=reason, how=how)
     return record
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext, gettext_noop
 from oncotrial.domain.edit_checks import CheckFailure, run_edit_checks
 from oncotrial.errors import InvalidInput
 from oncotrial.web.ecrf.services import context as ctx
-from oncotrial.web.ecrf.services.calendar_link import record_calendar_event
+from oncotrial.web.ecrf.services.calendar_link import record_calendar_event, update_calendar_events
 from oncotrial.web.ecrf.services.common import (
     FORM_MODELS,
     check_not_locked,
@@ -83,6 +83,8 @@ def save_record(user, subject, form: str, raw: dict, *, record_id=None, reason: 
     sync_check_queries(subject, form, record, failures, how=how)
     if not old:
         record_calendar_event(user, subject, form, record, how=how)
+    else:
+        update_calendar_events(user, subject, form, record, reason=reason, how=how)
     return record
 
 
