@@ -101,7 +101,8 @@ def test_the_calendar_serialises_to_plain_json():
 
 def test_events_read_from_plain_data_name_the_bad_field():
     with pytest.raises(InvalidInput) as error:
-        SubjectEvents.from_dict({"subject_id": "X", "arm": "chemo", "doses": [{"item": "chemotherapy", "date": "3/17/2025"}]})
+        SubjectEvents.from_dict({"subject_id": "X", "arm": "chemo",
+                                 "doses": [{"item": "chemotherapy", "date": "3/17/2025"}]})
     assert error.value.field == "doses[0].date" and "YYYY-MM-DD" in error.value.message
     with pytest.raises(InvalidInput) as error:
         SubjectEvents.from_dict({"subject_id": "X", "arm": "chemo", "dose": []})

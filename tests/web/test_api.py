@@ -67,7 +67,8 @@ def test_writes_need_the_csrf_token(cast):
 def test_the_api_walks_screening_to_randomization_and_audits_how(client, cast):
     client.force_login(cast.coordinator_a)
     base = f"/api/studies/{cast.study.code}/subjects"
-    identifier = api(client, "post", base, {"site": "01", "screened_on": DAY.isoformat(), "sex": "male"}).json()["identifier"]
+    screening = {"site": "01", "screened_on": DAY.isoformat(), "sex": "male"}
+    identifier = api(client, "post", base, screening).json()["identifier"]
     url = f"{base}/{identifier}"
     assert api(client, "post", url + "/consent", {"form_version": "1", "signed_on": DAY.isoformat(),
                                                   "signer": "Zhang San"}).status_code == 200

@@ -32,7 +32,8 @@ def register(subparsers) -> None:
     show.add_argument("--json", action="store_true", help="print the protocol's data as JSON")
     show.set_defaults(func=show_command)
 
-    validate = verbs.add_parser("validate", help="check a protocol file (or a built-in id); name what a draft still lacks")
+    validate = verbs.add_parser("validate",
+                                help="check a protocol file (or a built-in id); name what a draft still lacks")
     validate.add_argument("file", metavar="FILE_OR_ID")
     validate.set_defaults(func=validate_command)
 

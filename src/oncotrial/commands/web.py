@@ -136,7 +136,8 @@ def study_create_command(args: argparse.Namespace) -> int:
     study = create_study(None, _protocol_text(args.protocol), code=args.code,
                          effective_on=args.effective or dt.date.today(), how="cli")
     sites = ", ".join(study.sites.values_list("code", flat=True)) or "none yet (add with `oncotrial study add-site`)"
-    print(f"created study {study.code} (protocol {study.protocol_id} v{study.current_version().version}); sites: {sites}")
+    version = study.current_version().version
+    print(f"created study {study.code} (protocol {study.protocol_id} v{version}); sites: {sites}")
     return 0
 
 
@@ -169,7 +170,8 @@ def migrate_command(args: argparse.Namespace) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    if args.host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::") and "ONCOTRIAL_ALLOWED_HOSTS" not in os.environ:
+    local = ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::")
+    if args.host not in local and "ONCOTRIAL_ALLOWED_HOSTS" not in os.environ:
         # Serving on a named address: accept requests for it (set ONCOTRIAL_ALLOWED_HOSTS for more).
         os.environ["ONCOTRIAL_ALLOWED_HOSTS"] = f"localhost,127.0.0.1,[::1],{args.host}"
     setup_django()

@@ -761,13 +761,15 @@ def _derive_flags(doses, procedures, assessments, events) -> tuple[CalendarFlag,
     for p in procedures:
         if p.status in ("overdue", "out_of_window"):
             flags.append(CalendarFlag(f"procedure_{p.status}", p.done_on or p.due,
-                                      f"{p.kind} due {p.due} (window {p.window_start} to {p.window_end}) is {p.status.replace('_', ' ')}"))
+                                      f"{p.kind} due {p.due} (window {p.window_start} to {p.window_end}) "
+                                      f"is {p.status.replace('_', ' ')}"))
     for a in assessments:
         if a.status in ("overdue", "out_of_window", "missed"):
             label = a.kind.replace("_", " ") + (f" {a.number}" if a.number else "")
             flags.append(CalendarFlag(f"{a.kind}_{a.status}", a.done_on or a.due,
                                       f"{label} due {a.due} (window {a.window_start} to {a.window_end}) "
-                                      f"is {a.status.replace('_', ' ')}" + (f": done {a.done_on}" if a.done_on else "")))
+                                      f"is {a.status.replace('_', ' ')}"
+                                      + (f": done {a.done_on}" if a.done_on else "")))
     return tuple(sorted(flags, key=lambda f: (f.date, f.kind)))
 
 

@@ -395,7 +395,8 @@ def _reference_problems(p: Protocol) -> list[tuple[str, str]]:
                            if i.procedure and i.id in arm.interventions}
         for ref in arm.interventions:
             if ref not in intervention_ids:
-                problems.append((f"arms[{a}].interventions", f"unknown intervention '{ref}'; known: {sorted(intervention_ids)}"))
+                problems.append((f"arms[{a}].interventions",
+                                 f"unknown intervention '{ref}'; known: {sorted(intervention_ids)}"))
         for s, start in enumerate(arm.starts):
             path = f"arms[{a}].starts[{s}]"
             for ref in start.items:

@@ -144,7 +144,8 @@ class GrantForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].choices = [(u.username, u.username) for u in users]
         self.fields["role"].choices = list(roles)
-        self.fields["study"].choices = [("", _("every study (administrator only)"))] + [(s.code, s.code) for s in studies]
+        every = [("", _("every study (administrator only)"))]
+        self.fields["study"].choices = every + [(s.code, s.code) for s in studies]
         self.fields["site"].choices = [("", _("every site"))] + [(s.code, f"{s.code} {s.name}") for s in sites]
 
 

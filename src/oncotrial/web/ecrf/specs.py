@@ -65,14 +65,16 @@ LESION_FIELDS = (
 
 FORMS: dict[str, FormSpec] = {spec.name: spec for spec in (
     FormSpec("tumour_assessment", "Tumour assessment", "TumourAssessment", (
-        F("visit", max_length=32), F("date", "date", "Assessment date"), F("method", "choice", "Imaging method", ec.METHODS),
+        F("visit", max_length=32), F("date", "date", "Assessment date"),
+        F("method", "choice", "Imaging method", ec.METHODS),
         F("is_baseline", "bool", "Baseline assessment"), F("cea", "decimal", "CEA (ng/mL)"),
         F("cea_uln", "decimal", "CEA upper limit of normal (ng/mL)"),
         F("investigator_response", "choice", "Investigator's response", ec.RESPONSES),
         F("comment", max_length=2000),
     ), visit_field="visit"),
     FormSpec("dose_administration", "Treatment given", "DoseAdministration", (
-        F("drug", max_length=64), F("date", "date", "Administration date"), F("action", "choice", choices=ec.DOSE_ACTIONS),
+        F("drug", max_length=64), F("date", "date", "Administration date"),
+        F("action", "choice", choices=ec.DOSE_ACTIONS),
         F("dose", "decimal", "Dose given"), F("unit", "choice", "Dose unit", ec.AMOUNT_UNITS),
         F("height_cm", "decimal", "Height (cm)"), F("weight_kg", "decimal", "Weight (kg)"),
         F("reduction_percent", "decimal", "Dose reduction (%)"), F("delay_days", "integer", "Delay (days)"),

@@ -15,6 +15,7 @@ from oncotrial.web.models.subjects import (
 from oncotrial.web.models.tokens import ApiToken
 
 __all__ = [
-    "AllocationState", "ApiToken", "AuditChainHead", "AuditEvent", "Consent", "Enrolment", "EventKind", "Membership", "ProtocolVersion", "Randomization", "Role",
+    "AllocationState", "ApiToken", "AuditChainHead", "AuditEvent", "Consent", "Enrolment", "EventKind",
+    "Membership", "ProtocolVersion", "Randomization", "Role",
     "ScreeningRecord", "Site", "Study", "StudySite", "Subject", "SubjectEvent", "SubjectStatus",
 ]

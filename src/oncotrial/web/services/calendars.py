@@ -60,7 +60,8 @@ def _work_items(subject, calendar, today: dt.date) -> list[dict]:
     for visit in calendar.assessments:
         label = visit.kind.replace("_", " ") + (f" {visit.number}" if visit.number else "")
         items.append(_item(subject, visit.kind, label, visit))
-    return [i for i in items if i["status"] == "overdue" or (i["status"] == "planned" and i["due"] <= horizon.isoformat())]
+    due_soon = horizon.isoformat()
+    return [i for i in items if i["status"] == "overdue" or (i["status"] == "planned" and i["due"] <= due_soon)]
 
 
 def _item(subject, kind: str, label: str, planned) -> dict:

@@ -102,7 +102,8 @@ def _simulate_subject(people, study, index: int, total: int, medians, rng, as_of
     screened_on = as_of - dt.timedelta(days=int(ACCRUAL_DAYS * (1 - (index + rng.random()) / total)))
     sex = str(rng.choice(["female", "male"], p=[0.4, 0.6]))
     subject = subjects.register_screening(staff, study, site, screened_on=screened_on, how="system", sex=sex,
-                                          initials=_initials(rng), birth_year=int(screened_on.year - rng.integers(35, 79)))
+                                          initials=_initials(rng),
+                                          birth_year=int(screened_on.year - rng.integers(35, 79)))
     subjects.record_consent(staff, subject, form_version="1.0", signed_on=screened_on, signer="(signed)",
                             how="system")
     if (as_of - screened_on).days < 5:
@@ -163,9 +164,13 @@ def _meeting(criterion, rng):
     if op == "in":
         return str(rng.choice(list(value)))
     if op == ">=":
-        return round(float(value) * (1.1 + rng.random()), 1) if criterion.field != "age_years" else int(rng.integers(38, 79))
+        if criterion.field == "age_years":
+            return int(rng.integers(38, 79))
+        return round(float(value) * (1.1 + rng.random()), 1)
     if op == "<=":
-        return int(rng.integers(0, int(value) + 1)) if isinstance(value, int) else round(float(value) * rng.uniform(0.2, 0.9), 2)
+        if isinstance(value, int):
+            return int(rng.integers(0, int(value) + 1))
+        return round(float(value) * rng.uniform(0.2, 0.9), 2)
     return value
 
 

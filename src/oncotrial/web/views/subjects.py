@@ -60,7 +60,8 @@ def screening_new(request, code):
                                birth_year=data["birth_year"], how="page")
         if subject is not None:
             return redirect(_subject_url(study, subject))
-    return render_form(request, "oncotrial/form_page.html", {"study": study, "title": _("Register for screening")}, form)
+    context = {"study": study, "title": _("Register for screening")}
+    return render_form(request, "oncotrial/form_page.html", context, form)
 
 
 @page
