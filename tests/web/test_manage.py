@@ -74,3 +74,11 @@ def test_the_access_review_lists_accounts_roles_and_last_logins_and_is_audited(c
     assert AuditEvent.objects.filter(action="export", entity="access_review").exists()
     events = client.get("/api/manage/access").json()["events"]
     assert {"login", "login_failed"} <= {e["action"] for e in events}
+
+
+def test_a_non_administrator_cannot_learn_which_user_names_exist(client, cast):
+    client.force_login(cast.monitor)
+    for username in ("no-such-user", cast.investigator_a.username):
+        reply = client.post("/api/manage/roles", {"username": username, "role": "monitor"},
+                            content_type="application/json")
+        assert reply.status_code == 403 and reply.json()["ok"] is False

@@ -43,6 +43,7 @@ def create_user(request, payload: UserIn):
 
 @router.post("/roles", summary="Grant a role in a study, at a site or every site")
 def grant_role(request, payload: GrantIn):
+    queries.list_users(request.user)  # administrators only, before any lookup can reveal a user name
     user = get_object_or_404(get_user_model(), username=payload.username)
     study = get_object_or_404(Study, code=payload.study) if payload.study else None
     site = get_object_or_404(Site, code=payload.site) if payload.site else None
