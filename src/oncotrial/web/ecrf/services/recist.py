@@ -29,7 +29,7 @@ from oncotrial.domain.lesions import (
     TumourRecords,
 )
 from oncotrial.domain.recist import RecistResult, derive_timepoint_responses
-from oncotrial.errors import InvalidInput
+from oncotrial.errors import Conflict, InvalidInput
 from oncotrial.web.ecrf import models as m
 from oncotrial.web.ecrf.services import context as ctx
 from oncotrial.web.ecrf.services.calendar_link import record_calendar_event, update_calendar_events
@@ -69,6 +69,7 @@ def save_tumour_assessment(user, subject, header: dict, lesions: list[dict], *, 
         check_not_locked(subject, FORM, record, record.visit)
     failures = run_edit_checks(FORM, values, ctx.build_context(subject, FORM, values, record))
     raise_rejections(failures)
+    _check_visit_is_free(subject, values.get("visit"), record)
     rows = _parse_lesions(subject, values, lesions)
     require_reason(record, reason)
     old = snapshot(FORM, record) if record else {}
@@ -84,6 +85,16 @@ def save_tumour_assessment(user, subject, header: dict, lesions: list[dict], *, 
     else:
         update_calendar_events(user, subject, FORM, record, reason=reason, how=how)
     return record
+
+
+def _check_visit_is_free(subject, visit: str, record) -> None:
+    """One tumour assessment per visit: a second one is a conflict, not a database error."""
+    others = m.TumourAssessment.objects.filter(subject=subject, visit=visit)
+    if record is not None:
+        others = others.exclude(pk=record.pk)
+    if others.exists():
+        raise Conflict(f"subject {subject.identifier} already has a tumour assessment for visit {visit}",
+                       field="visit", hint="open that assessment and correct it, or name another visit")
 
 
 def _parse_lesions(subject, header: dict, raw_rows: list[dict]) -> list[dict]:
