@@ -89,3 +89,11 @@ def test_the_record_page_says_the_report_was_made_in_time(cast, subject_a):
     url = f"/studies/{cast.study.code}/subjects/{subject_a.identifier}/ecrf/forms/adverse_event/{ae.pk}/"
     html = client.get(url).content.decode()
     assert "2025-02-21T00:00:00+08:00 (reported in time)" in html
+
+
+def test_the_subject_timeline_says_the_report_was_made_in_time(cast, subject_a):
+    save_sae_at(cast, subject_a, at(2025, 2, 20, 9))
+    client = Client()
+    client.force_login(cast.monitor)
+    html = client.get(f"/studies/{cast.study.code}/subjects/{subject_a.identifier}/ecrf/").content.decode()
+    assert "expedited report due 2025-02-21" in html and "(reported in time)" in html and "h left" not in html
