@@ -34,8 +34,10 @@ def test_a_revoked_expired_or_unknown_token_is_refused(cast):
     client = Client()
     token, text = create_api_token(cast.monitor, cast.monitor, name="monitoring")
     url = f"/api/studies/{cast.study.code}/subjects"
+    assert token.last_used_at is None
+    before = timezone.now()
     assert client.get(url, **bearer(text)).status_code == 200
-    assert ApiToken.objects.get(pk=token.pk).last_used_at is not None
+    assert ApiToken.objects.get(pk=token.pk).last_used_at >= before
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert client.get(url, **bearer(text)).status_code == 401
     _other, second = create_api_token(cast.monitor, cast.monitor, name="second")
