@@ -1,7 +1,7 @@
 """Benchmark: RECIST timepoints, BOR and PFS for 100,000 synthetic subjects (issue 3, goal ≤ 10 s and
 ≤ 4 GB on the 2-core build machine).
 
-Runs the columnar batch path (`oncotrial.domain.batch`) on the whole trial and, as the named peer,
+Runs the columnar batch path (`oncotrial.domain.outcomes.batch`) on the whole trial and, as the named peer,
 the per-subject engine (`derive_subject_outcomes`) on a sample of the same subjects; prints
 subjects per second for both, their ratio, and the process's peak resident memory.
 
@@ -18,9 +18,9 @@ from datetime import date
 
 import numpy as np
 
-from oncotrial.domain import batch as bt
-from oncotrial.domain.derive import DerivationOptions, derive_subject_outcomes
-from oncotrial.domain.protocol import AssessmentSchedule, SchedulePhase
+from oncotrial.domain.outcomes import batch as bt
+from oncotrial.domain.outcomes.derive import DerivationOptions, derive_subject_outcomes
+from oncotrial.domain.protocol.model import AssessmentSchedule, SchedulePhase
 from oncotrial.protocols import load_builtin_protocol
 
 CUTOFF = date(2026, 3, 31)

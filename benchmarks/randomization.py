@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from oncotrial.domain.protocol import StratificationFactor
-from oncotrial.domain.randomization import allocate, simulate_randomization
+from oncotrial.domain.conduct.randomization import allocate, simulate_randomization
+from oncotrial.domain.protocol.model import StratificationFactor
 from oncotrial.protocols import load_builtin_protocol
 
 GOAL_SECONDS = 10.0

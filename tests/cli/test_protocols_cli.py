@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from oncotrial.cli import main
-from oncotrial.domain.protocol import dump_protocol, load_protocol
+from oncotrial.domain.protocol.model import dump_protocol, load_protocol
 from oncotrial.protocols import load_builtin_protocol
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "registry"

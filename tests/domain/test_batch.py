@@ -8,13 +8,13 @@ from datetime import date
 import numpy as np
 import pytest
 
-from oncotrial.domain import batch as bt
-from oncotrial.domain.derive import (
+from oncotrial.domain.outcomes import batch as bt
+from oncotrial.domain.outcomes.derive import (
     DerivationOptions,
     derive_missed_visit_rule,
     derive_subject_outcomes,
 )
-from oncotrial.domain.protocol import AssessmentSchedule, SchedulePhase
+from oncotrial.domain.protocol.model import AssessmentSchedule, SchedulePhase
 from oncotrial.protocols import load_builtin_protocol
 
 CUTOFF = date(2026, 3, 31)

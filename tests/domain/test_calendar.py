@@ -13,13 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncotrial.domain.calendar import (
+from oncotrial.domain.conduct.calendar import (
     DoseGiven,
     DoseHold,
     SubjectEvents,
     derive_calendar,
 )
-from oncotrial.domain.protocol import Intervention, Regimen
+from oncotrial.domain.protocol.model import Intervention, Regimen
 from oncotrial.errors import InvalidInput
 from oncotrial.protocols import load_builtin_protocol
 

@@ -10,12 +10,22 @@ from datetime import date, timedelta
 
 import pytest
 
-from oncotrial.domain.derive import (
+from oncotrial.domain.outcomes.derive import (
     DerivationOptions,
     derive_missed_visit_rule,
     derive_subject_outcomes,
 )
-from oncotrial.domain.lesions import (
+from oncotrial.domain.outcomes.records import (
+    AdverseEvent,
+    Death,
+    Dose,
+    NewAnticancerTherapy,
+    Procedure,
+    Subject,
+    TreatedSiteAssessment,
+)
+from oncotrial.domain.protocol.model import AssessmentSchedule, SchedulePhase
+from oncotrial.domain.tumour.lesions import (
     Assessment,
     Lesion,
     LesionKind,
@@ -27,16 +37,6 @@ from oncotrial.domain.lesions import (
     NonTargetState,
     NonTargetStatus,
     TargetResult,
-)
-from oncotrial.domain.protocol import AssessmentSchedule, SchedulePhase
-from oncotrial.domain.records import (
-    AdverseEvent,
-    Death,
-    Dose,
-    NewAnticancerTherapy,
-    Procedure,
-    Subject,
-    TreatedSiteAssessment,
 )
 from oncotrial.errors import InvalidInput, NotFound
 from oncotrial.protocols import load_builtin_protocol
@@ -247,7 +247,7 @@ def test_it_applies_the_unconfirmed_iupd_setting(protocol, counts, expected):
 
 
 def test_trial_rates_and_safety_summary(protocol):
-    from oncotrial.domain.derive import derive_trial_rates, derive_trial_safety_summary
+    from oncotrial.domain.outcomes.derive import derive_trial_rates, derive_trial_safety_summary
     records = r12_patient()
     second = dict(one_target_patient({0: 60, 56: 30, 112: 30}), subjects=[
         Subject("01-002", randomization_date=T0, enrolment_date=date(2023, 12, 15))])
@@ -275,7 +275,7 @@ def test_nothing_after_the_data_cutoff_is_used(protocol):
 
 
 def test_an_ltp_before_complete_ablation_is_flagged_not_counted():
-    from oncotrial.domain.local_control import derive_treated_lesion_outcomes
+    from oncotrial.domain.outcomes.local_control import derive_treated_lesion_outcomes
     outcome = derive_treated_lesion_outcomes(
         S, [Procedure(S, "MWA1", "MWA", date(2024, 1, 10), ("A1",))],
         [TreatedSiteAssessment(S, "A1", date(2024, 2, 9), "LTP"),
@@ -306,8 +306,8 @@ def test_a_subject_row_is_json_ready(protocol):
 
 
 def test_the_teae_window_comes_from_the_protocol_unless_overridden(protocol):
-    from oncotrial.domain.protocol import EndpointDef
-    from oncotrial.domain.safety import TeaeWindow
+    from oncotrial.domain.outcomes.safety import TeaeWindow
+    from oncotrial.domain.protocol.model import EndpointDef
     records = r12_patient()  # single dose on day 14
     records["adverse_events"] = [AdverseEvent(S, "1", "Diarrhea", day(14 + 60), 3)]
     row = derive_subject_outcomes(protocol, options=CUTOFF, **records).subject(S)

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncotrial.domain import batch as bt
-from oncotrial.domain.derive import DerivationOptions, derive_subject_outcomes
-from oncotrial.domain.protocol import AssessmentSchedule, SchedulePhase
-from oncotrial.domain.records import AdverseEvent, Procedure, TreatedSiteAssessment
+from oncotrial.domain.outcomes import batch as bt
+from oncotrial.domain.outcomes.derive import DerivationOptions, derive_subject_outcomes
+from oncotrial.domain.outcomes.records import AdverseEvent, Procedure, TreatedSiteAssessment
+from oncotrial.domain.protocol.model import AssessmentSchedule, SchedulePhase
 from oncotrial.protocols import load_builtin_protocol
 
 PROTOCOL = dataclasses.replace(

@@ -3,13 +3,13 @@ written beside each number)."""
 
 import pytest
 
-from oncotrial.domain.dosing import (
+from oncotrial.domain.conduct.dosing import (
     compute_bsa,
     compute_dose_intensity,
     compute_prescribed_dose,
     convert_amount,
 )
-from oncotrial.domain.protocol import DrugDose
+from oncotrial.domain.protocol.model import DrugDose
 from oncotrial.errors import InvalidInput
 
 OXALIPLATIN = DrugDose("oxaliplatin", 130, "mg/m2", basis="bsa")

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from oncotrial.domain.edit_checks import (
+from oncotrial.domain.conduct.edit_checks import (
     EDIT_CHECKS,
     DateOrder,
     Range,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from oncotrial.domain.eligibility import evaluate_eligibility
+from oncotrial.domain.conduct.eligibility import evaluate_eligibility
 from oncotrial.errors import InvalidInput
 from oncotrial.protocols import load_builtin_protocol
 

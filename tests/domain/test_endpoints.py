@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from oncotrial.domain import endpoints as ep
+from oncotrial.domain.outcomes import endpoints as ep
 from oncotrial.errors import InvalidInput
 
 T0 = date(2024, 1, 1)
@@ -139,7 +139,8 @@ def test_a_rate_needs_a_proportion():
         ep.compute_binomial_rate(5, 3)
 
 
-@pytest.mark.parametrize("module", ["endpoints", "local_control", "safety", "derive", "batch"])
+@pytest.mark.parametrize("module", ["outcomes.endpoints", "outcomes.local_control", "outcomes.safety", "outcomes.derive",
+                                    "outcomes.batch"])
 def test_the_docstring_examples_run(module):
     import doctest
     import importlib

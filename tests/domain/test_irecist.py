@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncotrial.domain.irecist import IrecistRules, IResponse, derive_irecist_responses
-from oncotrial.domain.lesions import (
+from oncotrial.domain.tumour.irecist import IrecistRules, IResponse, derive_irecist_responses
+from oncotrial.domain.tumour.lesions import (
     Assessment,
     Lesion,
     LesionKind,

@@ -1,5 +1,5 @@
 """The protocol model's YAML form: exact round-trip and errors that name the file, the field path and
-what is allowed (domain/protocol.py, domain/protocol_schema.py)."""
+what is allowed (domain/protocol/model.py, domain/protocol/schema.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import copy
 import pytest
 import yaml
 
-from oncotrial.domain.protocol import dump_protocol, load_protocol
-from oncotrial.domain.protocol_schema import to_data
+from oncotrial.domain.protocol.model import dump_protocol, load_protocol
+from oncotrial.domain.protocol.schema import to_data
 from oncotrial.errors import InvalidInput
 from oncotrial.protocols import builtin_protocol_ids, builtin_protocol_text, load_builtin_protocol
 

@@ -8,14 +8,14 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from oncotrial.domain.protocol import ArmWeight, RandomizationSpec, StratificationFactor
-from oncotrial.domain.randomization import (
+from oncotrial.domain.conduct.randomization import (
     RandomizationState,
     allocate,
     compute_imbalance,
     compute_minimization_scores,
     simulate_randomization,
 )
+from oncotrial.domain.protocol.model import ArmWeight, RandomizationSpec, StratificationFactor
 from oncotrial.errors import InvalidInput
 
 ONE_TO_ONE = (ArmWeight("chemo_sbrt_pd1", 1), ArmWeight("chemo", 1))

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from oncotrial.domain.lesions import (
+from oncotrial.domain.tumour.baseline import classify_measurability
+from oncotrial.domain.tumour.checks import compute_imputed_assessment_date, compute_size_mm
+from oncotrial.domain.tumour.lesions import (
     Assessment,
     Lesion,
     LesionKind,
@@ -23,18 +25,16 @@ from oncotrial.domain.lesions import (
     TumourRecords,
     group_tumour_records,
 )
-from oncotrial.domain.recist import (
+from oncotrial.domain.tumour.new_lesions import NewLesionStatus
+from oncotrial.domain.tumour.recist import (
     compute_target_value,
     derive_non_target_response,
     derive_overall_response,
     derive_target_response,
     derive_timepoint_responses,
 )
-from oncotrial.domain.recist_baseline import classify_measurability
-from oncotrial.domain.recist_checks import compute_imputed_assessment_date, compute_size_mm
-from oncotrial.domain.recist_new_lesions import NewLesionStatus
-from oncotrial.domain.recist_rules import RecistRules
-from oncotrial.domain.response import Response
+from oncotrial.domain.tumour.response import Response
+from oncotrial.domain.tumour.rules import RecistRules
 from oncotrial.errors import InvalidInput
 
 S = "01-004"

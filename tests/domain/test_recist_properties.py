@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncotrial.domain.lesions import (
+from oncotrial.domain.tumour.lesions import (
     Assessment,
     Lesion,
     LesionKind,
@@ -22,8 +22,8 @@ from oncotrial.domain.lesions import (
     TargetResult,
     TumourRecords,
 )
-from oncotrial.domain.recist import derive_timepoint_responses
-from oncotrial.domain.response import Response, ResponseAtDate, derive_best_overall_response
+from oncotrial.domain.tumour.recist import derive_timepoint_responses
+from oncotrial.domain.tumour.response import Response, ResponseAtDate, derive_best_overall_response
 
 START = date(2024, 1, 1)
 BASELINE = date(2023, 12, 20)
@@ -125,7 +125,7 @@ def response_sequences(draw):
 @PROPERTY
 @given(response_sequences(), st.integers(0, 3), st.booleans())
 def test_confirmed_bor_is_never_better_than_unconfirmed(sequence, max_ne, allow_sd):
-    from oncotrial.domain.response import BorRules, ConfirmationRule
+    from oncotrial.domain.tumour.response import BorRules, ConfirmationRule
 
     rules = BorRules(confirmation=ConfirmationRule(max_ne_between=max_ne,
                                                    allow_sd_between=allow_sd))

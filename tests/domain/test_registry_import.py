@@ -13,8 +13,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncotrial.domain.protocol import dump_protocol
-from oncotrial.domain.registry_import import (
+from oncotrial.domain.protocol.model import dump_protocol
+from oncotrial.domain.protocol.registry_import import (
     check_draft,
     find_missing_fields,
     import_registry_record,
@@ -366,7 +366,7 @@ def csv_row(**cells) -> str:
     import csv
     import io
 
-    from oncotrial.domain.registry_import import CSV_COLUMNS
+    from oncotrial.domain.protocol.registry_import import CSV_COLUMNS
 
     out = io.StringIO()
     writer = csv.writer(out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from oncotrial.domain.response import (
+from oncotrial.domain.tumour.response import (
     BorRules,
     ConfirmationRule,
     EvaluationWindowRule,

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from oncotrial.domain import safety
-from oncotrial.domain.records import AdverseEvent
+from oncotrial.domain.outcomes import safety
+from oncotrial.domain.outcomes.records import AdverseEvent
 from oncotrial.errors import InvalidInput
 
 D1 = date(2024, 1, 1)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from oncotrial.domain.protocol import Protocol
+from oncotrial.domain.protocol.model import Protocol
 from oncotrial.protocols import load_builtin_protocol
 
 SEEDS = Path(__file__).resolve().parents[1] / "reference" / "seeds"

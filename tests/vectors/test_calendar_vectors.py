@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from oncotrial.domain.calendar import SubjectEvents, derive_calendar
-from oncotrial.domain.protocol import dump_protocol, load_protocol
-from oncotrial.domain.protocol_schema import to_data
+from oncotrial.domain.conduct.calendar import SubjectEvents, derive_calendar
+from oncotrial.domain.protocol.model import dump_protocol, load_protocol
+from oncotrial.domain.protocol.schema import to_data
 from oncotrial.errors import InvalidInput
 from oncotrial.protocols import load_builtin_protocol
 

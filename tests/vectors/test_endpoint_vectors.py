@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from oncotrial.domain import endpoints as ep
-from oncotrial.domain import local_control, safety
-from oncotrial.domain.records import AdverseEvent, Procedure, TreatedSiteAssessment
+from oncotrial.domain.outcomes import endpoints as ep
+from oncotrial.domain.outcomes import local_control, safety
+from oncotrial.domain.outcomes.records import AdverseEvent, Procedure, TreatedSiteAssessment
 from oncotrial.domain.stats.km import estimate_km
 
 HERE = Path(__file__).parent

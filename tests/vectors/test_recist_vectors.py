@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from oncotrial.domain.irecist import IrecistRules, derive_irecist_responses
-from oncotrial.domain.lesions import (
+from oncotrial.domain.tumour.irecist import IrecistRules, derive_irecist_responses
+from oncotrial.domain.tumour.lesions import (
     Assessment,
     Lesion,
     LesionKind,
@@ -31,15 +31,15 @@ from oncotrial.domain.lesions import (
     TargetResult,
     TumourRecords,
 )
-from oncotrial.domain.recist import derive_timepoint_responses
-from oncotrial.domain.recist_rules import RecistRules
-from oncotrial.domain.response import (
+from oncotrial.domain.tumour.recist import derive_timepoint_responses
+from oncotrial.domain.tumour.response import (
     BorRules,
     EvaluationWindowRule,
     Response,
     ResponseAtDate,
     derive_best_overall_response,
 )
+from oncotrial.domain.tumour.rules import RecistRules
 
 HERE = Path(__file__).parent
 CASES = sorted(

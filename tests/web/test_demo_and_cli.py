@@ -69,7 +69,7 @@ def test_the_web_verbs_are_registered(capsys):
 
 
 def test_study_verbs_create_amend_and_add_sites(tmp_path, capsys):
-    from oncotrial.domain.protocol import dump_protocol
+    from oncotrial.domain.protocol.model import dump_protocol
     from oncotrial.protocols import load_builtin_protocol
     from oncotrial.web.models import Study
 

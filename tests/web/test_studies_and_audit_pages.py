@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from oncotrial.domain.protocol import dump_protocol, load_protocol
+from oncotrial.domain.protocol.model import dump_protocol, load_protocol
 from oncotrial.errors import Conflict, InvalidInput, PermissionDenied
 from oncotrial.web.models import AuditEvent
 from oncotrial.web.services import subjects

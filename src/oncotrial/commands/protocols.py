@@ -14,8 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from oncotrial.domain.protocol import Protocol, load_protocol
-from oncotrial.domain.protocol_schema import to_data
+from oncotrial.domain.protocol.model import Protocol, load_protocol
+from oncotrial.domain.protocol.schema import to_data
 from oncotrial.errors import Conflict, InvalidInput, NotFound
 from oncotrial.protocols import builtin_protocol_ids, builtin_protocol_text, load_builtin_protocol
 
@@ -84,7 +84,7 @@ def read_protocol(name: str) -> Protocol:
 def validate_command(args) -> int:
     import yaml
 
-    from oncotrial.domain.registry_import import check_draft
+    from oncotrial.domain.protocol.registry_import import check_draft
 
     path = Path(args.file)
     if not path.is_file() and args.file in builtin_protocol_ids():
@@ -111,7 +111,7 @@ def validate_command(args) -> int:
 
 
 def import_command(args) -> int:
-    from oncotrial.domain.registry_import import import_registry_record, render_draft_yaml
+    from oncotrial.domain.protocol.registry_import import import_registry_record, render_draft_yaml
 
     path = Path(args.file)
     draft = import_registry_record(_read_text(path), args.format, source=str(path))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-from oncotrial.domain.protocol import Protocol, load_protocol
+from oncotrial.domain.protocol.model import Protocol, load_protocol
 from oncotrial.errors import NotFound
 
 

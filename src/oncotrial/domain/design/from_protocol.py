@@ -12,7 +12,7 @@ from dataclasses import replace
 from oncotrial.domain.design.models import AnalysisRule, PiecewiseExponential, ScanSchedule
 from oncotrial.domain.design.simon import compute_simon_designs
 from oncotrial.domain.design.simulation import SingleArmTrial, TwoArmTrial
-from oncotrial.domain.protocol import AssessmentSchedule, Protocol
+from oncotrial.domain.protocol.model import AssessmentSchedule, Protocol
 from oncotrial.errors import InvalidInput
 
 DAYS_PER_MONTH = 365.25 / 12

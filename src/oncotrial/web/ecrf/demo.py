@@ -26,7 +26,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 
-from oncotrial.domain.dosing import compute_prescribed_dose
+from oncotrial.domain.conduct.dosing import compute_prescribed_dose
 from oncotrial.errors import OncotrialError
 from oncotrial.web.ecrf.services.recist import save_tumour_assessment
 from oncotrial.web.ecrf.services.records import save_record

@@ -2,7 +2,7 @@
 
 One declaration drives the parsing of page and API input (a wrong type is reported per field and
 nothing is saved), the generic form pages, the API schemas and the SDV / signature snapshots. The
-field names are the ones the edit-check catalogue (`oncotrial.domain.edit_checks`) uses.
+field names are the ones the edit-check catalogue (`oncotrial.domain.conduct.edit_checks`) uses.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from oncotrial.domain import edit_checks as ec
+from oncotrial.domain.conduct import edit_checks as ec
 from oncotrial.errors import InvalidInput
 
 ANTI_PD1, CHEMO, PROCEDURE = "attribution_anti_pd1", "attribution_chemotherapy", "attribution_procedure"

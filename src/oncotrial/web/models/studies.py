@@ -73,7 +73,7 @@ class ProtocolVersion(models.Model):
 
     @cached_property
     def protocol(self):
-        """The domain :class:`~oncotrial.domain.protocol.Protocol` this version holds."""
+        """The domain :class:`~oncotrial.domain.protocol.model.Protocol` this version holds."""
         from oncotrial.web.services.studies import load_protocol_version
 
         return load_protocol_version(self)

@@ -1,5 +1,5 @@
 """Subject events (doses, procedures, assessments, progression, death …) and the calendars and
-worklists derived from them by ``oncotrial.domain.calendar``."""
+worklists derived from them by ``oncotrial.domain.conduct.calendar``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from oncotrial.domain.calendar import (
+from oncotrial.domain.conduct.calendar import (
     DoseGiven,
     DoseHold,
     DoseReduction,

@@ -1,4 +1,4 @@
-"""Randomization over the domain core (``oncotrial.domain.randomization.allocate``), safe under
+"""Randomization over the domain core (``oncotrial.domain.conduct.randomization.allocate``), safe under
 concurrency on both backends and concealed.
 
 The study's allocation state is one row. An allocation locks it (``SELECT ... FOR UPDATE`` on
@@ -16,7 +16,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from oncotrial.domain.randomization import (
+from oncotrial.domain.conduct.randomization import (
     SITE_FACTOR,
     RandomizationState,
     allocate,

@@ -8,7 +8,7 @@ from functools import lru_cache
 from django.db import transaction
 from django.utils import timezone
 
-from oncotrial.domain.protocol import Protocol, load_protocol
+from oncotrial.domain.protocol.model import Protocol, load_protocol
 from oncotrial.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from oncotrial.web.models import ProtocolVersion, Role, Site, Study, StudySite
 from oncotrial.web.services.audit import record_audit

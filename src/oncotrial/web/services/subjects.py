@@ -8,7 +8,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from oncotrial.domain.eligibility import evaluate_eligibility
+from oncotrial.domain.conduct.eligibility import evaluate_eligibility
 from oncotrial.errors import Conflict, InvalidInput, NotFound
 from oncotrial.web.identifiers import check_subject_identifier, derive_subject_identifier
 from oncotrial.web.models import (

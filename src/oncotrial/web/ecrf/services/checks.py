@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from django.db import transaction
 
-from oncotrial.domain.edit_checks import run_edit_checks
+from oncotrial.domain.conduct.edit_checks import run_edit_checks
 from oncotrial.web.ecrf import models as m
 from oncotrial.web.ecrf.services import context as ctx
 from oncotrial.web.ecrf.services.common import FORM_MODELS

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from oncotrial.domain.dosing import compute_prescribed_dose
+from oncotrial.domain.conduct.dosing import compute_prescribed_dose
 from oncotrial.errors import InvalidInput
 from oncotrial.web.ecrf import models as m
 

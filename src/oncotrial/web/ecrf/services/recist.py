@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from oncotrial.domain.edit_checks import run_edit_checks
-from oncotrial.domain.lesions import (
+from oncotrial.domain.conduct.edit_checks import run_edit_checks
+from oncotrial.domain.tumour.lesions import (
     Assessment,
     Lesion,
     LesionMeasurement,
@@ -28,7 +28,7 @@ from oncotrial.domain.lesions import (
     TargetResult,
     TumourRecords,
 )
-from oncotrial.domain.recist import RecistResult, derive_timepoint_responses
+from oncotrial.domain.tumour.recist import RecistResult, derive_timepoint_responses
 from oncotrial.errors import Conflict, InvalidInput
 from oncotrial.web.ecrf import models as m
 from oncotrial.web.ecrf.services import context as ctx

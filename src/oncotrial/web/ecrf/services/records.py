@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext, gettext_noop
 
-from oncotrial.domain.edit_checks import CheckFailure, run_edit_checks
+from oncotrial.domain.conduct.edit_checks import CheckFailure, run_edit_checks
 from oncotrial.errors import InvalidInput
 from oncotrial.web.ecrf.services import context as ctx
 from oncotrial.web.ecrf.services.calendar_link import record_calendar_event, update_calendar_events
@@ -40,7 +40,7 @@ def raise_rejections(failures: tuple[CheckFailure, ...], prefix: str = "") -> No
         raise InvalidInput(errors[0]["message"], field=prefix + rejected[0].field, errors=errors)
 
 
-# Edit-check messages with a fixed text (domain/edit_checks.py), listed so that makemessages keeps
+# Edit-check messages with a fixed text (domain/conduct/edit_checks.py), listed so that makemessages keeps
 # their translations; messages that quote the entered value stay in English.
 CHECK_MESSAGES = (
     gettext_noop("dose unit is required when action is 'given' or 'delayed' or 'reduced'."),

@@ -7,10 +7,10 @@ import datetime as dt
 from html import escape
 from zoneinfo import ZoneInfo
 
-from oncotrial.domain.local_control import derive_treated_lesion_outcomes
-from oncotrial.domain.records import AdverseEvent as DomainAE
-from oncotrial.domain.records import Procedure, TreatedSiteAssessment
-from oncotrial.domain.safety import derive_safety_summary, derive_subject_safety, derive_teae_flags
+from oncotrial.domain.outcomes.local_control import derive_treated_lesion_outcomes
+from oncotrial.domain.outcomes.records import AdverseEvent as DomainAE
+from oncotrial.domain.outcomes.records import Procedure, TreatedSiteAssessment
+from oncotrial.domain.outcomes.safety import derive_safety_summary, derive_subject_safety, derive_teae_flags
 from oncotrial.web.ecrf import models as m
 from oncotrial.web.ecrf.services.common import require_subject_reader
 from oncotrial.web.ecrf.services.queries import list_queries

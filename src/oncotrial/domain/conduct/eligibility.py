@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from oncotrial.domain.protocol import EligibilityCriterion
+from oncotrial.domain.protocol.model import EligibilityCriterion
 from oncotrial.errors import InvalidInput
 
 Outcome = Literal["met", "not_met", "unknown"]

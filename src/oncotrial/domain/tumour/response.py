@@ -15,7 +15,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
-from oncotrial.domain.lesions import DataQualityFlag
+from oncotrial.domain.tumour.lesions import DataQualityFlag
 
 
 class Response(StrEnum):

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from oncotrial.domain.lesions import (
+from oncotrial.domain.tumour.baseline import NODE_PATHOLOGICAL_MM, Baseline, derive_baseline
+from oncotrial.domain.tumour.checks import CheckedRecords, check_tumour_records
+from oncotrial.domain.tumour.lesions import (
     Assessment,
     DataQualityFlag,
     LesionMeasurement,
@@ -23,15 +25,13 @@ from oncotrial.domain.lesions import (
     TargetResult,
     TumourRecords,
 )
-from oncotrial.domain.recist_baseline import NODE_PATHOLOGICAL_MM, Baseline, derive_baseline
-from oncotrial.domain.recist_checks import CheckedRecords, check_tumour_records
-from oncotrial.domain.recist_new_lesions import (
+from oncotrial.domain.tumour.new_lesions import (
     NewLesionEvidence,
     NewLesionStatus,
     derive_new_lesion_evidence,
 )
-from oncotrial.domain.recist_rules import DEFAULT_RECIST_RULES, RecistRules
-from oncotrial.domain.response import Response
+from oncotrial.domain.tumour.response import Response
+from oncotrial.domain.tumour.rules import DEFAULT_RECIST_RULES, RecistRules
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)

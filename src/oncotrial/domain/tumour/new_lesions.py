@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from oncotrial.domain.lesions import (
+from oncotrial.domain.tumour.checks import CheckedRecords
+from oncotrial.domain.tumour.lesions import (
     Assessment,
     DataQualityFlag,
     Method,
     NewLesion,
     NewLesionCertainty,
 )
-from oncotrial.domain.recist_checks import CheckedRecords
-from oncotrial.domain.recist_rules import RecistRules
+from oncotrial.domain.tumour.rules import RecistRules
 
 _CONFIRMING_METHODS = frozenset({Method.CT, Method.MRI, Method.PET_CT, Method.XRAY,
                                  Method.CALIPER, Method.PET})

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from oncotrial.domain import endpoints as ep
-from oncotrial.domain.records import LOCAL_THERAPY_KINDS, Procedure, TreatedSiteAssessment
+from oncotrial.domain.outcomes import endpoints as ep
+from oncotrial.domain.outcomes.records import LOCAL_THERAPY_KINDS, Procedure, TreatedSiteAssessment
 from oncotrial.errors import InvalidInput
 
 SBRT_ANCHORS = ("first_fraction", "last_fraction")

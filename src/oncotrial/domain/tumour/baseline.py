@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from oncotrial.domain.lesions import (
+from oncotrial.domain.tumour.checks import CheckedRecords
+from oncotrial.domain.tumour.lesions import (
     Assessment,
     DataQualityFlag,
     Lesion,
@@ -21,8 +22,7 @@ from oncotrial.domain.lesions import (
     LesionRole,
     Method,
 )
-from oncotrial.domain.recist_checks import CheckedRecords
-from oncotrial.domain.recist_rules import DEFAULT_RECIST_RULES, RecistRules
+from oncotrial.domain.tumour.rules import DEFAULT_RECIST_RULES, RecistRules
 
 MAX_TARGETS = 5
 MAX_TARGETS_PER_ORGAN = 2

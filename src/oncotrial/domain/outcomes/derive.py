@@ -15,28 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from oncotrial.domain import endpoints as ep
-from oncotrial.domain import local_control as lc
-from oncotrial.domain import safety
-from oncotrial.domain.irecist import (
-    IrecistResult,
-    IrecistRules,
-    IResponse,
-    derive_irecist_responses,
-)
-from oncotrial.domain.lesions import (
-    Assessment,
-    DataQualityFlag,
-    Lesion,
-    LesionMeasurement,
-    NewLesion,
-    NonTargetStatus,
-    TumourRecords,
-)
-from oncotrial.domain.protocol import AssessmentSchedule, Protocol
-from oncotrial.domain.recist import RecistResult, TimepointResponse, derive_timepoint_responses
-from oncotrial.domain.recist_rules import RecistRules
-from oncotrial.domain.records import (
+from oncotrial.domain.outcomes import endpoints as ep
+from oncotrial.domain.outcomes import local_control as lc
+from oncotrial.domain.outcomes import safety
+from oncotrial.domain.outcomes.records import (
     FOLLOW_UP_STATUSES,
     PROCEDURE_KINDS,
     SITE_FINDINGS,
@@ -48,7 +30,24 @@ from oncotrial.domain.records import (
     Subject,
     TreatedSiteAssessment,
 )
-from oncotrial.domain.response import (
+from oncotrial.domain.protocol.model import AssessmentSchedule, Protocol
+from oncotrial.domain.tumour.irecist import (
+    IrecistResult,
+    IrecistRules,
+    IResponse,
+    derive_irecist_responses,
+)
+from oncotrial.domain.tumour.lesions import (
+    Assessment,
+    DataQualityFlag,
+    Lesion,
+    LesionMeasurement,
+    NewLesion,
+    NonTargetStatus,
+    TumourRecords,
+)
+from oncotrial.domain.tumour.recist import RecistResult, TimepointResponse, derive_timepoint_responses
+from oncotrial.domain.tumour.response import (
     BestOverallResponse,
     BorRules,
     ConfirmationRule,
@@ -57,6 +56,7 @@ from oncotrial.domain.response import (
     SdDurationRule,
     derive_best_overall_response,
 )
+from oncotrial.domain.tumour.rules import RecistRules
 from oncotrial.errors import InvalidInput, NotFound
 
 START_DATE_RULES = ("protocol", "randomization", "enrolment", "first_therapy", "first_dose",
@@ -209,7 +209,7 @@ def derive_missed_visit_rule(schedule: AssessmentSchedule) -> ep.MissedVisitRule
     """The missed-visit threshold from the protocol's imaging schedule: 2 × the interval in force +
     its visit window, per schedule phase (spec §0.3 `missed_visit_threshold_days`, §3.2).
 
-    >>> from oncotrial.domain.protocol import SchedulePhase
+    >>> from oncotrial.domain.protocol.model import SchedulePhase
     >>> rule = derive_missed_visit_rule(AssessmentSchedule("randomization", (SchedulePhase(56, 7),)))
     >>> rule.threshold_days(date(2024, 2, 26), date(2024, 1, 1))
     119

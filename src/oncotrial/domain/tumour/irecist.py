@@ -14,7 +14,14 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from oncotrial.domain.lesions import (
+from oncotrial.domain.tumour.baseline import (
+    MAX_TARGETS,
+    MAX_TARGETS_PER_ORGAN,
+    classify_measurability,
+    compute_organ_group,
+)
+from oncotrial.domain.tumour.checks import check_tumour_records
+from oncotrial.domain.tumour.lesions import (
     Assessment,
     Lesion,
     Method,
@@ -22,23 +29,15 @@ from oncotrial.domain.lesions import (
     NonTargetState,
     TumourRecords,
 )
-from oncotrial.domain.recist import (
+from oncotrial.domain.tumour.new_lesions import NewLesionStatus, is_confirmed_new_lesion
+from oncotrial.domain.tumour.recist import (
     RecistResult,
     TimepointResponse,
     derive_overall_response,
     derive_timepoint_responses,
     is_progression_by_sum,
 )
-from oncotrial.domain.recist_baseline import (
-    MAX_TARGETS,
-    MAX_TARGETS_PER_ORGAN,
-    classify_measurability,
-    compute_organ_group,
-)
-from oncotrial.domain.recist_checks import check_tumour_records
-from oncotrial.domain.recist_new_lesions import NewLesionStatus, is_confirmed_new_lesion
-from oncotrial.domain.recist_rules import RecistRules
-from oncotrial.domain.response import (
+from oncotrial.domain.tumour.response import (
     DEFAULT_BOR_RULES,
     BestOverallResponse,
     BorRules,
@@ -47,6 +46,7 @@ from oncotrial.domain.response import (
     ResponseAtDate,
     derive_best_overall_response,
 )
+from oncotrial.domain.tumour.rules import RecistRules
 
 
 class IResponse(StrEnum):

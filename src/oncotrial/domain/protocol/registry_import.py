@@ -1,7 +1,7 @@
 """Draft a protocol from a ClinicalTrials.gov record: API v2 study JSON or the current CSV export.
 
 The importer copies what the registry states, word for word, into the YAML form of
-:mod:`oncotrial.domain.protocol` and lists every field it could not fill. It never guesses: a registry
+:mod:`oncotrial.domain.protocol.model` and lists every field it could not fill. It never guesses: a registry
 record names a drug but carries no structured dose, cycle length, start rule, imaging calendar,
 randomization ratio or derivation rule, so those fields are left out and listed, and the trial team
 completes them (seed-trials.md §8). Key names and enum values follow standards.md §1.3 (JSON) and
@@ -794,9 +794,9 @@ def is_filled(data, path: str) -> bool:
 
 
 def find_missing_fields(data) -> list[str]:
-    """Paths of the required fields of :class:`~oncotrial.domain.protocol.Protocol` that ``data``
+    """Paths of the required fields of :class:`~oncotrial.domain.protocol.model.Protocol` that ``data``
     lacks, all of them at once (``load_protocol`` stops at the first problem)."""
-    from oncotrial.domain.protocol import Protocol
+    from oncotrial.domain.protocol.model import Protocol
 
     return _missing(Protocol, data, "")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from oncotrial.domain.lesions import (
+from oncotrial.domain.tumour.lesions import (
     Assessment,
     DataQualityFlag,
     Lesion,

@@ -20,8 +20,9 @@ from decimal import Decimal
 
 import numpy as np
 
-from oncotrial.domain import endpoints as ep
-from oncotrial.domain.lesions import (
+from oncotrial.domain.outcomes import endpoints as ep
+from oncotrial.domain.outcomes.records import Death, Dose, NewAnticancerTherapy, Subject
+from oncotrial.domain.tumour.lesions import (
     Assessment,
     Lesion,
     LesionKind,
@@ -32,7 +33,6 @@ from oncotrial.domain.lesions import (
     NonTargetStatus,
     TargetResult,
 )
-from oncotrial.domain.records import Death, Dose, NewAnticancerTherapy, Subject
 
 NO_DAY = np.iinfo(np.int64).max // 4
 NOT_EVALUATED = -1

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from oncotrial.domain.protocol_schema import from_data, to_data
+from oncotrial.domain.protocol.schema import from_data, to_data
 from oncotrial.errors import InvalidInput
 
 Phase = Literal["early_phase1", "phase1", "phase1_phase2", "phase2", "phase2_phase3", "phase3", "phase4", "na"]

@@ -3,7 +3,7 @@
 Chemotherapy in both seed trials is dosed per m² of body surface area (BSA) and the anti-PD-1
 antibodies are flat doses; some regimens are dosed per kg. :func:`compute_bsa` gives the BSA by
 Mosteller (the default; NEJM 1987;317:1098) or DuBois & DuBois (Arch Intern Med 1916;17:863),
-:func:`compute_prescribed_dose` turns a protocol :class:`~oncotrial.domain.protocol.DrugDose` into
+:func:`compute_prescribed_dose` turns a protocol :class:`~oncotrial.domain.protocol.model.DrugDose` into
 milligrams for a patient's height and weight with any dose reduction applied, and
 :func:`compute_dose_intensity` compares what was given with what was planned.
 """
@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from oncotrial.domain.protocol import DrugDose
+from oncotrial.domain.protocol.model import DrugDose
 from oncotrial.errors import InvalidInput
 
 # Plausible adult limits: outside them the number is a typing error, not a patient.

@@ -16,8 +16,8 @@ from datetime import date, timedelta
 from fractions import Fraction
 from types import MappingProxyType
 
-from oncotrial.domain.endpoints import RateEstimate, compute_binomial_rate
-from oncotrial.domain.records import ATTRIBUTION_LEVELS, RELATED_ATTRIBUTIONS, AdverseEvent
+from oncotrial.domain.outcomes.endpoints import RateEstimate, compute_binomial_rate
+from oncotrial.domain.outcomes.records import ATTRIBUTION_LEVELS, RELATED_ATTRIBUTIONS, AdverseEvent
 from oncotrial.errors import InvalidInput
 
 CTCAE_VERSION = "5.0"

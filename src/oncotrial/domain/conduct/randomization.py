@@ -1,6 +1,6 @@
 """Treatment allocation: simple, stratified permuted blocks, Pocock–Simon minimization.
 
-Every method is a pure function of the protocol's :class:`~oncotrial.domain.protocol.RandomizationSpec`,
+Every method is a pure function of the protocol's :class:`~oncotrial.domain.protocol.model.RandomizationSpec`,
 the allocation state so far, the new subject's factor levels and an explicit
 ``numpy.random.Generator``: ``allocate(spec, state, subject_factors, rng) -> (Allocation, new_state)``.
 The state is a frozen value that serialises to plain JSON (``state.to_dict()`` /
@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from oncotrial.domain.protocol import RandomizationSpec
+from oncotrial.domain.protocol.model import RandomizationSpec
 from oncotrial.errors import InvalidInput
 
 ImbalanceMeasure = Literal["range", "variance"]
@@ -127,7 +127,7 @@ def allocate(spec: RandomizationSpec, state: RandomizationState | None,
     Raises :class:`InvalidInput` for a missing factor or an unknown level (naming the field and the
     allowed levels) and for a protocol that is not randomized.
 
-    >>> from oncotrial.domain.protocol import ArmWeight
+    >>> from oncotrial.domain.protocol.model import ArmWeight
     >>> spec = RandomizationSpec("permuted_blocks", (ArmWeight("A", 1), ArmWeight("B", 1)))
     >>> allocation, state = allocate(spec, None, {}, np.random.default_rng(1))
     >>> allocation.arm in ("A", "B"), state.allocated
@@ -393,7 +393,7 @@ def simulate_randomization(spec: RandomizationSpec, sites: tuple[str, ...], subj
     loops over subjects and handles all trials together. ``progress(done_runs, runs)`` is called after
     each chunk of trials.
 
-    >>> from oncotrial.domain.protocol import ArmWeight
+    >>> from oncotrial.domain.protocol.model import ArmWeight
     >>> spec = RandomizationSpec("permuted_blocks", (ArmWeight("A", 1), ArmWeight("B", 1)))
     >>> result = simulate_randomization(spec, ("01",), 80, 200, np.random.default_rng(1))
     >>> result.summary("overall").maximum <= 2

@@ -1,6 +1,6 @@
 """A subject's treatment and assessment calendar, derived from the protocol and what happened.
 
-:func:`derive_calendar` takes a :class:`~oncotrial.domain.protocol.Protocol`, one subject's actual
+:func:`derive_calendar` takes a :class:`~oncotrial.domain.protocol.model.Protocol`, one subject's actual
 events (:class:`SubjectEvents`: enrolment, randomization, procedures, doses given, holds and delays,
 reductions, stops, progression, off-treatment, off-study, death) and an as-of date, and returns a
 :class:`Calendar`: every cycle given with its window verdict, the next dose on each drug clock, the
@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from oncotrial.domain.protocol import Protocol, Regimen, StartRule
+from oncotrial.domain.protocol.model import Protocol, Regimen, StartRule
 from oncotrial.errors import InvalidInput
 
 DoseStatus = Literal["given", "out_of_window", "planned", "overdue", "held"]
