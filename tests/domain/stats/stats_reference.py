@@ -1,5 +1,6 @@
-"""R reference numbers (tests/reference, a copy of ../shared/reference: R 4.2.2 survival 3.5.3,
-cmprsk 2.2.11) for the tests."""
+"""R reference numbers for the tests: tests/reference (a copy of ../shared/reference) and
+tests/domain/stats/reference (made by the R scripts stored there); R 4.2.2, survival 3.5.3,
+cmprsk 2.2.11."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference"
+LOCAL = Path(__file__).resolve().parent / "reference"
 
 DATASETS = ("lung", "veteran", "ovarian")
 CLOSED_FORM = 1e-8
@@ -26,9 +28,14 @@ def load_rates() -> dict:
     return json.loads(path.read_text())
 
 
-def load_data(name: str) -> dict[str, np.ndarray]:
+def load_local_reference(name: str) -> dict:
+    """A JSON file written by one of the R scripts in tests/domain/stats/reference."""
+    return json.loads((LOCAL / f"{name}.json").read_text())
+
+
+def load_data(name: str, folder: Path | None = None) -> dict[str, np.ndarray]:
     """The CSV R read, as arrays: numeric columns as float, others as str ('NA' -> None)."""
-    path = REFERENCE / "survival" / f"{name}.csv"
+    path = (folder or REFERENCE / "survival") / f"{name}.csv"
     rows = list(csv.DictReader(path.open()))
     out = {}
     for key in rows[0]:

@@ -130,6 +130,12 @@ class KMCurve(StatResult):
         return km_summary.compute_quantiles(self, (0.5,))[0]
 
     @property
+    def table_median(self):
+        """The median with limits as ``print(fit)`` and ``summary(fit)$table`` show them (R's
+        ``survmean``), which can differ from ``quantile.survfit`` when a limit turns back."""
+        return km_summary.compute_table_median(self)
+
+    @property
     def estimate(self) -> float:
         """The median survival time (NaN when the curve never reaches 0.5)."""
         return self.median.estimate

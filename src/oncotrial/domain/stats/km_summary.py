@@ -4,7 +4,12 @@ Each reproduces an R survival 3.5 rule exactly:
 - quantiles: ``quantile.survfit`` -- the first time the curve drops to or below 1 - p; where the
   curve sits exactly at 1 - p over an interval (within sqrt(machine eps)) the midpoint of that
   interval.  The CI is the same rule applied to the lower and upper pointwise limits
-  (Brookmeyer & Crowley 1982, Biometrics 38:29).
+  (Brookmeyer & Crowley 1982, Biometrics 38:29).  R finds the point with ``approx``, which orders
+  the points by value: on a limit curve that rises again in the tail the answer is the time of the
+  smallest value at or below 1 - p, which need not be the first crossing.
+- the median of ``print(fit)`` / ``summary(fit)$table`` (``survmean``'s ``minmin``) walks the
+  curve as it is: the first time below 0.5 (+ tolerance), the midpoint rule only when that value
+  is 0.5 and a lower one follows.  The two R rules differ on such limit curves and on a final flat.
 - landmarks: ``summary(fit, times, extend = TRUE)`` -- S at the last time <= t, n at risk = number
   with time >= t, standard error on the survival scale.
 - RMST: ``print(fit, rmean = tau)`` -- area under the step curve from 0 to tau, variance
@@ -93,8 +98,12 @@ def _find_quantile(x: np.ndarray, y: np.ndarray, probs: np.ndarray) -> np.ndarra
     finite = ~np.isnan(y)
 
     def step(values):
-        # approx(values, index, p, method = "constant", f = 1): the first value >= p, NA outside
-        vals, idx = values[finite], index[finite]
+        # approx(values, index, p, method = "constant", f = 1) orders the points by value first, so
+        # it returns the index of the smallest value >= p, NA outside [min, max].  A confidence
+        # limit can rise again in the tail, so the values are sorted rather than assumed monotone.
+        finite_values = values[finite]
+        order = np.argsort(finite_values, kind="stable")
+        vals, idx = finite_values[order], index[finite][order]
         pos = np.searchsorted(vals, probs, side="left")
         inside = (probs >= vals[0]) & (probs <= vals[-1])
         return np.where(inside, idx[np.minimum(pos, vals.size - 1)], -1)
@@ -138,6 +147,31 @@ def compute_quantiles(curve, probs: Sequence[float]) -> tuple[QuantileEstimate, 
         result.append(QuantileEstimate(float(prob), float(est[i]), (float(lower[i]),
                                        float(upper[i])), curve.conf_type, warnings))
     return tuple(result)
+
+
+def _first_time_below_half(time: np.ndarray, values: np.ndarray) -> float:
+    """``survmean``'s ``minmin``: the first time the curve is below 0.5 + tolerance; if it sits at
+    0.5 there, the midpoint between that time and the next time it is lower."""
+    keep = ~np.isnan(values) & (values < 0.5 + TOLERANCE)
+    if not keep.any():
+        return float("nan")
+    x, y = time[keep], values[keep]
+    lower = y < y[0]
+    if abs(y[0] - 0.5) < TOLERANCE and lower.any():
+        return float((x[0] + x[np.argmax(lower)]) / 2.0)
+    return float(x[0])
+
+
+def compute_table_median(curve) -> QuantileEstimate:
+    """The median and its limits as R prints them (``print(fit)``, ``summary(fit)$table``,
+    survival 3.5 ``survmean``): each curve is searched from the start for its first value below
+    0.5, so a limit that turns back in the tail does not move the answer."""
+    estimate = _first_time_below_half(curve.time, curve.surv)
+    ci = (_first_time_below_half(curve.time, curve.lower),
+          _first_time_below_half(curve.time, curve.upper))
+    warnings = () if np.isfinite(estimate) else ("the curve does not fall to 0.5: the median is "
+                                                 "not reached",)
+    return QuantileEstimate(0.5, estimate, ci, curve.conf_type, warnings)
 
 
 def compute_n_at_risk(curve, times: Sequence[float]) -> np.ndarray:
