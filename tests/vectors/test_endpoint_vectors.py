@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from oncotrial.domain.outcomes import endpoints as ep
-from oncotrial.domain.outcomes import local_control, safety
+from oncotrial.domain.outcomes import local_control, rates, safety
+from oncotrial.domain.outcomes import time_to_event as tte
 from oncotrial.domain.outcomes.records import AdverseEvent, Procedure, TreatedSiteAssessment
 from oncotrial.domain.stats.km import estimate_km
 
@@ -36,12 +37,12 @@ def _outcomes(case: dict) -> list[ep.AssessmentOutcome]:
             for a in case["input"].get("assessments", [])]
 
 
-def _missed_visit_rule(case: dict) -> ep.MissedVisitRule:
+def _missed_visit_rule(case: dict) -> tte.MissedVisitRule:
     schedule = case["schedule"]
-    return ep.MissedVisitRule(((None, schedule["interval_days"]),), schedule["visit_window_days"])
+    return tte.MissedVisitRule(((None, schedule["interval_days"]),), schedule["visit_window_days"])
 
 
-def _pfs_data(case: dict) -> ep.TimeToEventData:
+def _pfs_data(case: dict) -> tte.TimeToEventData:
     given = case["input"]
     return ep.derive_pfs_data(
         "S", _date(case["start_date"]), _outcomes(case), death_date=_day(case, given.get("death_day")),
@@ -50,25 +51,25 @@ def _pfs_data(case: dict) -> ep.TimeToEventData:
         follow_up_status=given.get("follow_up_status", "ONGOING"))
 
 
-def _run_time_to_event(case: dict, options: dict) -> ep.TimeToEventResult:
+def _run_time_to_event(case: dict, options: dict) -> tte.TimeToEventResult:
     start, cutoff, given = _date(case["start_date"]), _date(case["data_cutoff"]), case["input"]
     endpoint = case["endpoint"]
     if endpoint == "PFS":
-        return ep.derive_time_to_event(_pfs_data(case), ep.pfs_definition(
+        return tte.derive_time_to_event(_pfs_data(case), ep.pfs_definition(
             _missed_visit_rule(case), **options), cutoff)
     if endpoint == "OS":
         data = ep.derive_os_data("S", start, death_date=_date(given.get("death_date")),
                                  last_known_alive_date=_date(given.get("last_known_alive_date")))
-        return ep.derive_time_to_event(data, ep.os_definition(), cutoff)
+        return tte.derive_time_to_event(data, ep.os_definition(), cutoff)
     if endpoint == "DOR":
         data = ep.derive_dor_data(_pfs_data(case), _day(case, given["response_day"]))
-        return ep.derive_time_to_event(data, ep.dor_definition(_missed_visit_rule(case)), cutoff)
+        return tte.derive_time_to_event(data, ep.dor_definition(_missed_visit_rule(case)), cutoff)
     if endpoint == "TTR":
         return ep.derive_time_to_response("S", start, _day(case, given["response_day"]))
     raise AssertionError(f"unknown endpoint {endpoint}")
 
 
-def _check_time_to_event(case: dict, result: ep.TimeToEventResult, expect: dict) -> None:
+def _check_time_to_event(case: dict, result: tte.TimeToEventResult, expect: dict) -> None:
     got = {"event": result.is_event, "date": result.date.isoformat(),
            "aval_days": result.aval_days, "rule_id": result.rule_id}
     assert got == expect, f"{case['id']}: {case['why']}"
@@ -83,16 +84,16 @@ def _run_estimation(case: dict) -> dict:
         return {"estimate": round(at.estimate, 4), "se": round(at.se, 4),
                 "ci": [round(at.ci[0], 3), round(at.ci[1], 3)]}
     if case["endpoint"] == "RATE":
-        rate = ep.compute_binomial_rate(given["numerator"], given["denominator"])
+        rate = rates.compute_binomial_rate(given["numerator"], given["denominator"])
         return {"rate_pct": round(100 * rate.rate, 1),
                 "ci_pct": [round(100 * rate.ci_lower, 1), round(100 * rate.ci_upper, 1)]}
     if case["endpoint"] == "MONTHS":
-        return {"months": [round(ep.compute_months(d), 2) for d in given["days"]]}
-    flags = [ep.derive_response_flags(bor, measurable_disease=given["measurable_disease"])
+        return {"months": [round(tte.compute_months(d), 2) for d in given["days"]]}
+    flags = [rates.derive_response_flags(bor, measurable_disease=given["measurable_disease"])
              for bor in given["best_overall_responses"]]
     n = sum(f.in_population for f in flags)
-    orr = ep.compute_binomial_rate(sum(f.responder for f in flags), n)
-    dcr = ep.compute_binomial_rate(sum(f.disease_control for f in flags), n)
+    orr = rates.compute_binomial_rate(sum(f.responder for f in flags), n)
+    dcr = rates.compute_binomial_rate(sum(f.disease_control for f in flags), n)
     return {"orr": [orr.numerator, n, round(100 * orr.rate, 1)],
             "dcr": [dcr.numerator, n, round(100 * dcr.rate, 1)]}
 
@@ -169,7 +170,7 @@ def run_safety_case(case: dict) -> None:
         _check_safety(case, variant["options"], variant["expect"])
 
 
-def _tte_dict(result: ep.TimeToEventResult | None) -> dict | None:
+def _tte_dict(result: tte.TimeToEventResult | None) -> dict | None:
     if result is None:
         return None
     return {"event": result.is_event, "date": result.date.isoformat(),
@@ -200,7 +201,7 @@ def _check_local_control(case: dict, given: dict, expect: dict) -> None:
         assert {k: got[k] for k in wanted} == wanted, f"{case['id']} {lesion_id}: {case['why']}"
     if "pfs" in expect:
         pfs_case = {**case, "input": {"assessments": given["timepoints"]}}
-        result = ep.derive_time_to_event(_pfs_data(pfs_case), ep.pfs_definition(
+        result = tte.derive_time_to_event(_pfs_data(pfs_case), ep.pfs_definition(
             _missed_visit_rule(case)), _date(case["data_cutoff"]))
         assert _tte_dict(result) == expect["pfs"], case["why"]
 

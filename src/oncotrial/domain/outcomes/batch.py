@@ -21,6 +21,7 @@ from decimal import Decimal
 import numpy as np
 
 from oncotrial.domain.outcomes import endpoints as ep
+from oncotrial.domain.outcomes import time_to_event as tte
 from oncotrial.domain.outcomes.records import Death, Dose, NewAnticancerTherapy, Subject
 from oncotrial.domain.tumour.lesions import (
     Assessment,
@@ -42,8 +43,8 @@ CR, PR, SD, NCNPD, PD, NE, NA, NO_ASSESSMENT = range(8)
 PAD = 9
 # Non-target item states (spec §1.6); -1 in `non_target_states` = no such item.
 NT_ABSENT, NT_PRESENT, NT_PROGRESSION, NT_NOT_EVALUATED = 0, 1, 2, 3
-PFS_RULES = (ep.PD_EVENT, ep.DEATH_EVENT, ep.LAST_ADEQUATE, ep.NO_BASELINE,
-             ep.EVENT_AFTER_2PLUS_MISSED, ep.NEW_ANTICANCER_THERAPY, ep.DATA_CUTOFF)
+PFS_RULES = (ep.PD_EVENT, ep.DEATH_EVENT, ep.LAST_ADEQUATE, tte.NO_BASELINE,
+             tte.EVENT_AFTER_2PLUS_MISSED, tte.NEW_ANTICANCER_THERAPY, tte.DATA_CUTOFF)
 RULE_PD, RULE_DEATH, RULE_LAST_ADEQUATE, RULE_NO_BASELINE, RULE_MISSED, RULE_NACT, RULE_DCO = range(7)
 
 
@@ -82,7 +83,7 @@ class BatchRules:
     """The rule values the batch applies, with the spec's defaults (spec §0.3)."""
 
     data_cutoff: date
-    missed_visit_rule: ep.MissedVisitRule | None = ep.MissedVisitRule(((None, 56),), 7)
+    missed_visit_rule: tte.MissedVisitRule | None = tte.MissedVisitRule(((None, 56),), 7)
     sd_min_days: int = 42
     confirm_min_days: int = 28
     confirm_max_ne_between: int = 1
@@ -315,11 +316,11 @@ def _pfs(batch: TumourBatch, overall, rules: BatchRules):
     day = np.where(over, end, day)
     rule = np.where(over & ~by_nact, RULE_DCO, rule)
     day = np.maximum(day, start)
-    codes = np.array([0 if isinstance(r, ep.EventRule) else r.code for r in PFS_RULES])
+    codes = np.array([0 if isinstance(r, tte.EventRule) else r.code for r in PFS_RULES])
     return day, day - start + 1, codes[rule], rule.astype(np.int8)
 
 
-def _thresholds(last, start, rule: ep.MissedVisitRule | None):
+def _thresholds(last, start, rule: tte.MissedVisitRule | None):
     if rule is None:
         return np.full(last.shape, NO_DAY, np.int64)
     study_day = last - start + 1

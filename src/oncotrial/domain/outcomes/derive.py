@@ -17,7 +17,8 @@ from datetime import date
 
 from oncotrial.domain.outcomes import endpoints as ep
 from oncotrial.domain.outcomes import local_control as lc
-from oncotrial.domain.outcomes import safety
+from oncotrial.domain.outcomes import rates, safety
+from oncotrial.domain.outcomes import time_to_event as tte
 from oncotrial.domain.outcomes.records import (
     FOLLOW_UP_STATUSES,
     PROCEDURE_KINDS,
@@ -93,7 +94,7 @@ class DerivationOptions:
     teae_window: safety.TeaeWindow | None = None
     missing_grade_imputation: int | None = None
     sbrt_anchor: str = "first_fraction"
-    landmark_days: float = ep.DAYS_PER_YEAR
+    landmark_days: float = tte.DAYS_PER_YEAR
 
     def __post_init__(self) -> None:
         if self.start_date_rule not in START_DATE_RULES:
@@ -118,11 +119,11 @@ class SubjectOutcome:
     in_response_population: bool
     responder: bool
     disease_control: bool
-    pfs: ep.TimeToEventResult | None
-    os: ep.TimeToEventResult | None
-    dor: ep.TimeToEventResult | None
-    time_to_response: ep.TimeToEventResult | None
-    local_control: ep.TimeToEventResult | None
+    pfs: tte.TimeToEventResult | None
+    os: tte.TimeToEventResult | None
+    dor: tte.TimeToEventResult | None
+    time_to_response: tte.TimeToEventResult | None
+    local_control: tte.TimeToEventResult | None
     pfs_12_month_status: bool | None
     worst_ae_grade: int | None
     has_grade_3_4_teae: bool
@@ -132,8 +133,8 @@ class SubjectOutcome:
     received_therapy: bool
     ibor: str | None = None
     confirmed_ibor: str | None = None
-    ipfs: ep.TimeToEventResult | None = None
-    duration_of_cr: ep.TimeToEventResult | None = None
+    ipfs: tte.TimeToEventResult | None = None
+    duration_of_cr: tte.TimeToEventResult | None = None
     treated_lesions: tuple[lc.TreatedLesionOutcome, ...] = ()
     flags: tuple[DataQualityFlag, ...] = ()
 
@@ -143,7 +144,7 @@ class SubjectOutcome:
         row = {}
         for item in dataclasses.fields(self):
             value = getattr(self, item.name)
-            if isinstance(value, ep.TimeToEventResult):
+            if isinstance(value, tte.TimeToEventResult):
                 value = value.to_dict()
             elif isinstance(value, date):
                 value = value.isoformat()
@@ -160,7 +161,7 @@ def _lesion_dict(lesion: lc.TreatedLesionOutcome) -> dict:
     row = {}
     for item in dataclasses.fields(lesion):
         value = getattr(lesion, item.name)
-        if isinstance(value, ep.TimeToEventResult):
+        if isinstance(value, tte.TimeToEventResult):
             value = value.to_dict()
         elif isinstance(value, date):
             value = value.isoformat()
@@ -193,19 +194,19 @@ class DerivedOutcomes:
 class _Rules:
     """The rule values for one trial, resolved once from the protocol and the options."""
 
-    pfs: ep.TimeToEventDefinition
-    ipfs: ep.TimeToEventDefinition
-    dor: ep.TimeToEventDefinition
-    os: ep.TimeToEventDefinition
+    pfs: tte.TimeToEventDefinition
+    ipfs: tte.TimeToEventDefinition
+    dor: tte.TimeToEventDefinition
+    os: tte.TimeToEventDefinition
     bor: BorRules
-    missed_visit: ep.MissedVisitRule
+    missed_visit: tte.MissedVisitRule
     randomized: bool
     local_control_from_start: bool = False
     teae_window: safety.TeaeWindow = safety.TeaeWindow()
     recist: RecistRules = RecistRules()
 
 
-def derive_missed_visit_rule(schedule: AssessmentSchedule) -> ep.MissedVisitRule:
+def derive_missed_visit_rule(schedule: AssessmentSchedule) -> tte.MissedVisitRule:
     """The missed-visit threshold from the protocol's imaging schedule: 2 × the interval in force +
     its visit window, per schedule phase (spec §0.3 `missed_visit_threshold_days`, §3.2).
 
@@ -215,7 +216,7 @@ def derive_missed_visit_rule(schedule: AssessmentSchedule) -> ep.MissedVisitRule
     119
     """
     phases = tuple((p.until_day, p.interval_days, p.window_days) for p in schedule.phases)
-    return ep.MissedVisitRule(phases, schedule.phases[0].window_days)
+    return tte.MissedVisitRule(phases, schedule.phases[0].window_days)
 
 
 def _endpoint_parameter(protocol: Protocol, endpoint_rules: tuple[str, ...], name: str):
@@ -558,18 +559,18 @@ def _outcome(subject, tables, rules, options, start, death, nact, recist: Recist
         sid, start, [_as_outcome(tp) for tp in recist.timepoints], death_date=death,
         new_therapy_date=nact, has_valid_baseline=valid_baseline,
         follow_up_status=subject.follow_up_status)
-    pfs = ep.derive_time_to_event(pfs_data, rules.pfs, cutoff)
+    pfs = tte.derive_time_to_event(pfs_data, rules.pfs, cutoff)
     os_data = ep.derive_os_data(sid, start, death_date=death, last_known_alive_date=last_alive)
     required = rules.bor.confirmation_required
     response_date = bor.confirmed_response_date if required else bor.first_response_date
-    dor = (ep.derive_time_to_event(ep.derive_dor_data(pfs_data, response_date), rules.dor, cutoff)
+    dor = (tte.derive_time_to_event(ep.derive_dor_data(pfs_data, response_date), rules.dor, cutoff)
            if response_date is not None else None)
     cr_date = _first_cr_date(bor, required)
-    duration_of_cr = (ep.derive_time_to_event(ep.derive_dor_data(pfs_data, cr_date), rules.dor,
+    duration_of_cr = (tte.derive_time_to_event(ep.derive_dor_data(pfs_data, cr_date), rules.dor,
                                               cutoff) if cr_date is not None else None)
     used_bor = bor.confirmed_bor if required else bor.bor
     received = bool(tables.doses or any(p.planned for p in tables.procedures))
-    flags = ep.derive_response_flags(used_bor.value, measurable_disease=baseline.has_measurable_disease,
+    flags = rates.derive_response_flags(used_bor.value, measurable_disease=baseline.has_measurable_disease,
                                      received_therapy=received,
                                      include_non_measurable=options.include_non_measurable_in_dcr)
     lesions, local = _local_control(sid, tables, recist, death, rules, options,
@@ -583,10 +584,10 @@ def _outcome(subject, tables, rules, options, start, death, nact, recist: Recist
         bor=bor.bor.value, bor_date=bor.bor_date, confirmed_bor=bor.confirmed_bor.value,
         confirmed_bor_date=bor.confirmed_bor_date, in_response_population=flags.in_population,
         responder=flags.responder, disease_control=flags.disease_control, pfs=pfs,
-        os=ep.derive_time_to_event(os_data, rules.os, cutoff), dor=dor,
+        os=tte.derive_time_to_event(os_data, rules.os, cutoff), dor=dor,
         duration_of_cr=duration_of_cr,
         time_to_response=ep.derive_time_to_response(sid, start, response_date),
-        local_control=local, pfs_12_month_status=ep.derive_landmark_status(pfs, options.landmark_days),
+        local_control=local, pfs_12_month_status=rates.derive_landmark_status(pfs, options.landmark_days),
         worst_ae_grade=worst.worst_grade, has_grade_3_4_teae=worst.has_grade_3_4,
         has_grade_3_plus_teae=worst.has_grade_3_plus, has_grade_5_teae=worst.has_grade_5,
         has_grade_3_4_related_teae=related.has_grade_3_4, received_therapy=received,
@@ -600,19 +601,19 @@ def _ipfs(irecist: IrecistResult, outcome: SubjectOutcome, death, nact, rules, o
     """iPFS (spec §3.6, §2.6): the iRECIST progression date, with PFS's windows and censoring."""
     events = []
     if irecist.progression_is_confirmed:
-        events.append(ep.EventCandidate("iCPD", irecist.progression_date, irecist.icpd_date,
+        events.append(tte.EventCandidate("iCPD", irecist.progression_date, irecist.icpd_date,
                                         f"iCPD {irecist.icpd_date}"))
     if irecist.unconfirmed_iupd_date is not None:
-        events.append(ep.EventCandidate("iUPD", irecist.unconfirmed_iupd_date,
+        events.append(tte.EventCandidate("iUPD", irecist.unconfirmed_iupd_date,
                                         irecist.unconfirmed_iupd_date,
                                         f"iUPD {irecist.unconfirmed_iupd_date}"))
     if death is not None:
-        events.append(ep.EventCandidate("DEATH", death, None, f"death {death}"))
-    data = ep.TimeToEventData(
+        events.append(tte.EventCandidate("DEATH", death, None, f"death {death}"))
+    data = tte.TimeToEventData(
         subject_id=outcome.subject_id, start_date=outcome.start_date, events=tuple(events),
         adequate_dates=tuple(tp.date for tp in irecist.timepoints if tp.response in _I_ADEQUATE),
         has_valid_baseline=outcome.has_valid_baseline, new_therapy_date=nact)
-    return ep.derive_time_to_event(data, rules.ipfs, options.data_cutoff)
+    return tte.derive_time_to_event(data, rules.ipfs, options.data_cutoff)
 
 
 def _first_cr_date(bor: BestOverallResponse, confirmation_required: bool) -> date | None:
@@ -638,7 +639,7 @@ def _local_control(sid, tables, recist, death, rules, options, origin: date | No
     return lesions, lc.derive_patient_local_control(lesions, options.data_cutoff, first_local)
 
 
-def derive_trial_rates(outcomes: DerivedOutcomes) -> dict[str, ep.RateEstimate]:
+def derive_trial_rates(outcomes: DerivedOutcomes) -> dict[str, rates.RateEstimate]:
     """ORR and DCR over the response population with Clopper–Pearson CIs (spec §1.13; cases E-02,
     E-04). The BOR behind each flag is the confirmed one when the protocol requires confirmation.
     The 12-month PFS *rate* is a Kaplan–Meier estimate (`stats.km`), not a rate of this kind."""
@@ -646,8 +647,8 @@ def derive_trial_rates(outcomes: DerivedOutcomes) -> dict[str, ep.RateEstimate]:
     if not population:
         raise InvalidInput("no subject is in the response population", field="subjects",
                            hint="ORR and DCR need treated subjects with measurable disease")
-    return {"ORR": ep.compute_binomial_rate(sum(s.responder for s in population), len(population)),
-            "DCR": ep.compute_binomial_rate(sum(s.disease_control for s in population),
+    return {"ORR": rates.compute_binomial_rate(sum(s.responder for s in population), len(population)),
+            "DCR": rates.compute_binomial_rate(sum(s.disease_control for s in population),
                                             len(population))}
 
 

@@ -16,38 +16,39 @@ from datetime import date
 from fractions import Fraction
 
 from oncotrial.domain.outcomes import endpoints as ep
+from oncotrial.domain.outcomes import time_to_event as tte
 from oncotrial.domain.outcomes.records import LOCAL_THERAPY_KINDS, Procedure, TreatedSiteAssessment
 from oncotrial.errors import InvalidInput
 
 SBRT_ANCHORS = ("first_fraction", "last_fraction")
 _ADEQUATE_SITE = frozenset({"COMPLETE", "NO_PROGRESSION"})
 
-LTP_EVENT = ep.EventRule("LTP", "Local tumour progression at the ablation-zone edge after documented "
+LTP_EVENT = tte.EventRule("LTP", "Local tumour progression at the ablation-zone edge after documented "
                          "complete ablation, or SBRT in-field progression (spec §5.3, §5.5).", "LTP")
-LAST_SITE_IMAGING = ep.CensorRule(
+LAST_SITE_IMAGING = tte.CensorRule(
     "LAST_SITE_IMAGING", "No local progression: censored at the last imaging that adequately "
     "assessed the treated site (spec §3.7).", "last_adequate_assessment", 1)
-NEW_LOCAL_THERAPY = ep.CensorRule(
+NEW_LOCAL_THERAPY = tte.CensorRule(
     "NEW_LOCAL_THERAPY", "Further local therapy to the lesion before local progression: censored at "
     "the last adequate site imaging on or before it (spec §3.7).", "last_adequate_assessment", 4)
-INCOMPLETE_ABLATION = ep.EventRule(
+INCOMPLETE_ABLATION = tte.EventRule(
     "INCOMPLETE_ABLATION", "Technique-efficacy failure counted as local failure at the "
     "technique-efficacy scan (intention-to-treat sensitivity, spec §3.7).", "RESIDUAL")
 
 
-def ttlp_definition() -> ep.TimeToEventDefinition:
+def ttlp_definition() -> tte.TimeToEventDefinition:
     """TTLP: LTP of the lesion; death and new local therapy to it are censored (spec §3.7)."""
-    return ep.TimeToEventDefinition(
+    return tte.TimeToEventDefinition(
         endpoint="TTLP", description="Time to local tumour progression (per treated lesion).",
-        event_rules=(LTP_EVENT,), censor_rules=(ep.START_CENSOR, LAST_SITE_IMAGING),
+        event_rules=(LTP_EVENT,), censor_rules=(tte.START_CENSOR, LAST_SITE_IMAGING),
         missed_visit_rule=None, require_baseline=False, new_therapy_rule=NEW_LOCAL_THERAPY)
 
 
-def ltpfs_definition(missed_visit_rule: ep.MissedVisitRule | None) -> ep.TimeToEventDefinition:
+def ltpfs_definition(missed_visit_rule: tte.MissedVisitRule | None) -> tte.TimeToEventDefinition:
     """LTPFS: LTP or death from any cause, with the missed-visit rule of §3.2 (spec §3.7)."""
-    return ep.TimeToEventDefinition(
+    return tte.TimeToEventDefinition(
         endpoint="LTPFS", description="Local-tumour-progression-free survival (per treated lesion).",
-        event_rules=(LTP_EVENT, ep.DEATH_EVENT), censor_rules=(ep.START_CENSOR, LAST_SITE_IMAGING),
+        event_rules=(LTP_EVENT, ep.DEATH_EVENT), censor_rules=(tte.START_CENSOR, LAST_SITE_IMAGING),
         missed_visit_rule=missed_visit_rule, require_baseline=False,
         new_therapy_rule=NEW_LOCAL_THERAPY)
 
@@ -68,9 +69,9 @@ class TreatedLesionOutcome:
     primary_technique_efficacy: bool | None
     secondary_technique_efficacy: bool | None
     ltp_date: date | None
-    ttlp: ep.TimeToEventResult | None
-    ltpfs: ep.TimeToEventResult | None
-    ttlp_itt: ep.TimeToEventResult | None
+    ttlp: tte.TimeToEventResult | None
+    ltpfs: tte.TimeToEventResult | None
+    ttlp_itt: tte.TimeToEventResult | None
     notes: tuple[str, ...] = ()
 
 
@@ -100,7 +101,7 @@ def derive_treated_lesion_outcomes(
     data_cutoff: date,
     *,
     death_date: date | None = None,
-    missed_visit_rule: ep.MissedVisitRule | None = None,
+    missed_visit_rule: tte.MissedVisitRule | None = None,
     sbrt_anchor: str = "first_fraction",
     pre_treatment_sizes: Mapping[str, float] | None = None,
 ) -> tuple[TreatedLesionOutcome, ...]:
@@ -190,35 +191,35 @@ def _site_data(subject_id, anchor, scans, ltp_date, ltp_scan, later_sessions, co
     _, death_date, _, _ = context
     events = []
     if ltp_date is not None:
-        events.append(ep.EventCandidate("LTP", ltp_date, ltp_scan, f"site imaging {ltp_scan}"))
+        events.append(tte.EventCandidate("LTP", ltp_date, ltp_scan, f"site imaging {ltp_scan}"))
     if death_date is not None:
-        events.append(ep.EventCandidate("DEATH", death_date, None, f"death {death_date}"))
+        events.append(tte.EventCandidate("DEATH", death_date, None, f"death {death_date}"))
     # A repeat session before any LTP is new local therapy to the lesion: it ends the window.
     new_therapy = next((d for d in later_sessions if ltp_date is None or d < ltp_date), None)
     adequate = tuple(s.date for s in scans if s.finding in _ADEQUATE_SITE and s.date >= anchor)
-    return ep.TimeToEventData(subject_id=subject_id, start_date=anchor, events=tuple(events),
+    return tte.TimeToEventData(subject_id=subject_id, start_date=anchor, events=tuple(events),
                               adequate_dates=adequate, new_therapy_date=new_therapy)
 
 
 def _ttlp_and_ltpfs(data, context):
     data_cutoff, _, missed_visit_rule, _ = context
-    ttlp = ep.derive_time_to_event(data, ttlp_definition(), data_cutoff)
-    ltpfs = ep.derive_time_to_event(data, ltpfs_definition(missed_visit_rule), data_cutoff)
+    ttlp = tte.derive_time_to_event(data, ttlp_definition(), data_cutoff)
+    ltpfs = tte.derive_time_to_event(data, ltpfs_definition(missed_visit_rule), data_cutoff)
     return ttlp, ltpfs
 
 
 def _itt_ttlp(subject_id, first, first_check, ttlp, primary, context):
     if primary is not False:
         return ttlp
-    data = ep.TimeToEventData(
+    data = tte.TimeToEventData(
         subject_id=subject_id, start_date=first.date,
-        events=(ep.EventCandidate("RESIDUAL", first_check.date, first_check.date,
+        events=(tte.EventCandidate("RESIDUAL", first_check.date, first_check.date,
                                   f"technique-efficacy scan {first_check.date}"),))
-    definition = ep.TimeToEventDefinition(
+    definition = tte.TimeToEventDefinition(
         endpoint="TTLP_ITT", description="TTLP with incomplete ablation as local failure.",
-        event_rules=(INCOMPLETE_ABLATION,), censor_rules=(ep.START_CENSOR, LAST_SITE_IMAGING),
+        event_rules=(INCOMPLETE_ABLATION,), censor_rules=(tte.START_CENSOR, LAST_SITE_IMAGING),
         require_baseline=False)
-    return ep.derive_time_to_event(data, definition, context[0])
+    return tte.derive_time_to_event(data, definition, context[0])
 
 
 def _sbrt_outcome(subject_id, lesion_id, sessions, scans, pre_size, context) -> TreatedLesionOutcome:
@@ -264,7 +265,7 @@ def _as_adequate(scan: TreatedSiteAssessment) -> TreatedSiteAssessment:
 def derive_patient_local_control(
     outcomes: Iterable[TreatedLesionOutcome], data_cutoff: date,
     first_local_treatment: date | None = None,
-) -> ep.TimeToEventResult | None:
+) -> tte.TimeToEventResult | None:
     """Patient-level local control: first local treatment to the first LTP of any treated lesion,
     censored at the last adequate site imaging (spec §3.7, "as for TTLP").
 
@@ -274,14 +275,14 @@ def derive_patient_local_control(
     if not rows:
         return None
     start = first_local_treatment or min(o.ttlp.start_date for o in rows)
-    events = tuple(ep.EventCandidate("LTP", o.ltp_date, o.ltp_date, f"lesion {o.lesion_id}")
+    events = tuple(tte.EventCandidate("LTP", o.ltp_date, o.ltp_date, f"lesion {o.lesion_id}")
                    for o in rows if o.ltp_date is not None and o.ttlp.is_event)
     adequate = tuple(o.ttlp.date for o in rows if not o.ttlp.is_event)
-    data = ep.TimeToEventData(subject_id=rows[0].subject_id, start_date=start, events=events,
+    data = tte.TimeToEventData(subject_id=rows[0].subject_id, start_date=start, events=events,
                               adequate_dates=adequate)
-    definition = ep.TimeToEventDefinition(
+    definition = tte.TimeToEventDefinition(
         endpoint="LOCAL_CONTROL", description="Patient-level local control: first LTP of any "
-        "treated lesion.", event_rules=(LTP_EVENT,), censor_rules=(ep.START_CENSOR,
+        "treated lesion.", event_rules=(LTP_EVENT,), censor_rules=(tte.START_CENSOR,
                                                                      LAST_SITE_IMAGING),
         require_baseline=False)
-    return ep.derive_time_to_event(data, definition, data_cutoff)
+    return tte.derive_time_to_event(data, definition, data_cutoff)

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from types import MappingProxyType
 
-from oncotrial.domain.outcomes.endpoints import RateEstimate, compute_binomial_rate
+from oncotrial.domain.outcomes.rates import RateEstimate, compute_binomial_rate
 from oncotrial.domain.outcomes.records import ATTRIBUTION_LEVELS, RELATED_ATTRIBUTIONS, AdverseEvent
 from oncotrial.errors import InvalidInput
 
