@@ -19,7 +19,8 @@ from datetime import date
 import numpy as np
 
 from oncotrial.domain.outcomes import batch as bt
-from oncotrial.domain.outcomes.derive import DerivationOptions, derive_subject_outcomes
+from oncotrial.domain.outcomes.derivation_rules import DerivationOptions
+from oncotrial.domain.outcomes.derive import derive_subject_outcomes
 from oncotrial.domain.protocol.model import AssessmentSchedule, SchedulePhase
 from oncotrial.protocols import load_builtin_protocol
 

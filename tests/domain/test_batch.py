@@ -9,11 +9,8 @@ import numpy as np
 import pytest
 
 from oncotrial.domain.outcomes import batch as bt
-from oncotrial.domain.outcomes.derive import (
-    DerivationOptions,
-    derive_missed_visit_rule,
-    derive_subject_outcomes,
-)
+from oncotrial.domain.outcomes.derivation_rules import DerivationOptions, derive_missed_visit_rule
+from oncotrial.domain.outcomes.derive import derive_subject_outcomes
 from oncotrial.domain.protocol.model import AssessmentSchedule, SchedulePhase
 from oncotrial.protocols import load_builtin_protocol
 

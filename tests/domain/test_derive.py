@@ -10,11 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from oncotrial.domain.outcomes.derive import (
-    DerivationOptions,
-    derive_missed_visit_rule,
-    derive_subject_outcomes,
-)
+from oncotrial.domain.outcomes.derivation_rules import DerivationOptions, derive_missed_visit_rule
+from oncotrial.domain.outcomes.derive import derive_subject_outcomes
 from oncotrial.domain.outcomes.records import (
     AdverseEvent,
     Death,

@@ -19,6 +19,11 @@ from oncotrial.domain.outcomes import endpoints as ep
 from oncotrial.domain.outcomes import local_control as lc
 from oncotrial.domain.outcomes import rates, safety
 from oncotrial.domain.outcomes import time_to_event as tte
+from oncotrial.domain.outcomes.derivation_rules import (
+    DerivationOptions,
+    DerivationRules,
+    resolve_derivation_rules,
+)
 from oncotrial.domain.outcomes.records import (
     FOLLOW_UP_STATUSES,
     PROCEDURE_KINDS,
@@ -31,7 +36,8 @@ from oncotrial.domain.outcomes.records import (
     Subject,
     TreatedSiteAssessment,
 )
-from oncotrial.domain.protocol.model import AssessmentSchedule, Protocol
+from oncotrial.domain.outcomes.subject_outcomes import DerivedOutcomes, SubjectOutcome
+from oncotrial.domain.protocol.model import Protocol
 from oncotrial.domain.tumour.irecist import (
     IrecistResult,
     IrecistRules,
@@ -50,237 +56,10 @@ from oncotrial.domain.tumour.lesions import (
 from oncotrial.domain.tumour.recist import RecistResult, TimepointResponse, derive_timepoint_responses
 from oncotrial.domain.tumour.response import (
     BestOverallResponse,
-    BorRules,
-    ConfirmationRule,
-    EvaluationWindowRule,
     Response,
-    SdDurationRule,
     derive_best_overall_response,
 )
-from oncotrial.domain.tumour.rules import RecistRules
-from oncotrial.errors import InvalidInput, NotFound
-
-START_DATE_RULES = ("protocol", "randomization", "enrolment", "first_therapy", "first_dose",
-                    "first_local_treatment")
-
-
-@dataclass(frozen=True)
-class DerivationOptions:
-    """Every platform choice of spec §0.3 and §7 that the derivation makes, with its default.
-
-    `None` means "as the protocol says" (its endpoint parameters and schedule), falling back to the
-    spec default. `start_date_rule` (§7.1): "protocol" = randomisation date when randomised, else the
-    first protocol therapy of any kind (drug, ablation or SBRT). `recist_rules=None` takes the
-    spec defaults with the protocol's baseline window. `derive_irecist` (§7.6): iRECIST
-    is exploratory and derived only on request; `iupd_unconfirmed_counts_as_event` is its §2.6
-    default for iPFS.
-    """
-
-    data_cutoff: date
-    start_date_rule: str = "protocol"
-    pfs_style: str | None = None
-    censor_at_new_anticancer_therapy: bool | None = None
-    apply_missed_visit_rule: bool | None = None
-    nact_assessment_inclusion: str = "on_or_before"
-    recist_rules: RecistRules | None = None
-    confirmation_required: bool | None = None
-    confirm_min_days: int | None = None
-    confirm_max_ne_between: int = 1
-    confirm_allow_sd_between: bool = False
-    sd_min_days: int | None = None
-    include_non_measurable_in_dcr: bool = False
-    derive_irecist: bool = False
-    iupd_unconfirmed_counts_as_event: bool = True
-    teae_window: safety.TeaeWindow | None = None
-    missing_grade_imputation: int | None = None
-    sbrt_anchor: str = "first_fraction"
-    landmark_days: float = tte.DAYS_PER_YEAR
-
-    def __post_init__(self) -> None:
-        if self.start_date_rule not in START_DATE_RULES:
-            raise InvalidInput(f"start_date_rule is {self.start_date_rule!r}",
-                               field="start_date_rule", hint=f"allowed: {', '.join(START_DATE_RULES)}")
-
-
-@dataclass(frozen=True)
-class SubjectOutcome:
-    """One subject's derived outcomes; each time to event carries the rule that decided it."""
-
-    subject_id: str
-    site: str
-    arm: str
-    start_date: date | None
-    has_valid_baseline: bool
-    measurable_disease: bool
-    bor: str
-    bor_date: date | None
-    confirmed_bor: str
-    confirmed_bor_date: date | None
-    in_response_population: bool
-    responder: bool
-    disease_control: bool
-    pfs: tte.TimeToEventResult | None
-    os: tte.TimeToEventResult | None
-    dor: tte.TimeToEventResult | None
-    time_to_response: tte.TimeToEventResult | None
-    local_control: tte.TimeToEventResult | None
-    pfs_12_month_status: bool | None
-    worst_ae_grade: int | None
-    has_grade_3_4_teae: bool
-    has_grade_3_plus_teae: bool
-    has_grade_5_teae: bool
-    has_grade_3_4_related_teae: bool
-    received_therapy: bool
-    ibor: str | None = None
-    confirmed_ibor: str | None = None
-    ipfs: tte.TimeToEventResult | None = None
-    duration_of_cr: tte.TimeToEventResult | None = None
-    treated_lesions: tuple[lc.TreatedLesionOutcome, ...] = ()
-    flags: tuple[DataQualityFlag, ...] = ()
-
-    def to_dict(self) -> dict:
-        """A flat, JSON-ready row (dates as ISO text; each time to event as a nested record with
-        its deciding rule) for listings, the API and exports."""
-        row = {}
-        for item in dataclasses.fields(self):
-            value = getattr(self, item.name)
-            if isinstance(value, tte.TimeToEventResult):
-                value = value.to_dict()
-            elif isinstance(value, date):
-                value = value.isoformat()
-            elif item.name == "flags":
-                value = [{"code": f.code, "message": f.message, "visit": f.visit,
-                          "lesion_id": f.lesion_id} for f in value]
-            elif item.name == "treated_lesions":
-                value = [_lesion_dict(lesion) for lesion in value]
-            row[item.name] = value
-        return row
-
-
-def _lesion_dict(lesion: lc.TreatedLesionOutcome) -> dict:
-    row = {}
-    for item in dataclasses.fields(lesion):
-        value = getattr(lesion, item.name)
-        if isinstance(value, tte.TimeToEventResult):
-            value = value.to_dict()
-        elif isinstance(value, date):
-            value = value.isoformat()
-        elif isinstance(value, tuple):
-            value = list(value)
-        row[item.name] = value
-    return row
-
-
-@dataclass(frozen=True)
-class DerivedOutcomes:
-    """Everything one derivation produced: subject rows, timepoint rows, TEAE records, the input
-    problems (with `collect_problems=True`) and the plain-English rules used, for reports."""
-
-    subjects: tuple[SubjectOutcome, ...]
-    timepoints: tuple[TimepointResponse, ...]
-    adverse_events: tuple[safety.TeaeRecord, ...]
-    problems: tuple[DataQualityFlag, ...]
-    rules: tuple[str, ...]
-
-    def subject(self, subject_id: str) -> SubjectOutcome:
-        found = next((s for s in self.subjects if s.subject_id == subject_id), None)
-        if found is None:
-            raise NotFound(f"subject {subject_id} is not among the derived subjects",
-                           field="subject_id", hint="check the subject id and the data passed")
-        return found
-
-
-@dataclass(frozen=True)
-class _Rules:
-    """The rule values for one trial, resolved once from the protocol and the options."""
-
-    pfs: tte.TimeToEventDefinition
-    ipfs: tte.TimeToEventDefinition
-    dor: tte.TimeToEventDefinition
-    os: tte.TimeToEventDefinition
-    bor: BorRules
-    missed_visit: tte.MissedVisitRule
-    randomized: bool
-    local_control_from_start: bool = False
-    teae_window: safety.TeaeWindow = safety.TeaeWindow()
-    recist: RecistRules = RecistRules()
-
-
-def derive_missed_visit_rule(schedule: AssessmentSchedule) -> tte.MissedVisitRule:
-    """The missed-visit threshold from the protocol's imaging schedule: 2 × the interval in force +
-    its visit window, per schedule phase (spec §0.3 `missed_visit_threshold_days`, §3.2).
-
-    >>> from oncotrial.domain.protocol.model import SchedulePhase
-    >>> rule = derive_missed_visit_rule(AssessmentSchedule("randomization", (SchedulePhase(56, 7),)))
-    >>> rule.threshold_days(date(2024, 2, 26), date(2024, 1, 1))
-    119
-    """
-    phases = tuple((p.until_day, p.interval_days, p.window_days) for p in schedule.phases)
-    return tte.MissedVisitRule(phases, schedule.phases[0].window_days)
-
-
-def _endpoint_parameter(protocol: Protocol, endpoint_rules: tuple[str, ...], name: str):
-    for endpoint in protocol.endpoints:
-        if endpoint.rule in endpoint_rules and name in endpoint.parameters:
-            return endpoint.parameters[name]
-    return None
-
-
-def _resolve_rules(protocol: Protocol, options: DerivationOptions) -> _Rules:
-    missed = derive_missed_visit_rule(protocol.assessment_schedule)
-    style = options.pfs_style or str(_endpoint_parameter(protocol, ("pfs", "pfs_landmark_rate"),
-                                                         "style") or "FDA").upper()
-    pfs_options = dict(style=style, nact_assessment_inclusion=options.nact_assessment_inclusion,
-                       censor_at_new_anticancer_therapy=options.censor_at_new_anticancer_therapy,
-                       apply_missed_visit_rule=options.apply_missed_visit_rule)
-    ipfs = ep.ipfs_definition(
-        missed, iupd_unconfirmed_counts_as_event=options.iupd_unconfirmed_counts_as_event,
-        **pfs_options)
-    return _Rules(pfs=ep.pfs_definition(missed, **pfs_options), ipfs=ipfs,
-                  dor=ep.dor_definition(missed, **pfs_options), os=ep.os_definition(),
-                  bor=_bor_rules(protocol, options), missed_visit=missed,
-                  randomized=protocol.is_randomized,
-                  local_control_from_start=_endpoint_parameter(
-                      protocol, ("local_control",), "origin") in ("randomization", "enrolment"),
-                  teae_window=options.teae_window or _teae_window(protocol),
-                  recist=options.recist_rules or RecistRules(
-                      baseline_window_days=protocol.assessment_schedule.baseline_window_days))
-
-
-def _teae_window(protocol: Protocol) -> safety.TeaeWindow:
-    """TEAE windows from the protocol's AE endpoint parameters (`teae_window_days`,
-    `immune_related_window_days`, `serious_window_days`), else the spec's 30 days (§0.3)."""
-    rules = ("ae_grade_3_4_rate", "ae_rate", "teae")
-
-    def read(name):
-        value = _endpoint_parameter(protocol, rules, name)
-        return None if value is None else int(value)
-
-    return safety.TeaeWindow(teae_window_days=read("teae_window_days") or 30,
-                             immune_related_window_days=read("immune_related_window_days"),
-                             serious_window_days=read("serious_window_days"))
-
-
-def _bor_rules(protocol: Protocol, options: DerivationOptions) -> BorRules:
-    """Confirmation is required when ORR is the primary endpoint of a non-randomised trial (RECIST
-    1.1 §4.4.2, spec §0.3), or when the protocol's ORR endpoint says so."""
-    required = options.confirmation_required
-    if required is None:
-        stated = _endpoint_parameter(protocol, ("orr",), "require_confirmation")
-        orr_primary = any(e.rule == "orr" for e in protocol.primary_endpoints)
-        required = bool(stated) if stated is not None else (orr_primary and not protocol.is_randomized)
-    min_days = options.confirm_min_days or _endpoint_parameter(
-        protocol, ("orr",), "confirmation_min_days") or 28
-    sd_min = options.sd_min_days or _endpoint_parameter(protocol, ("dcr", "orr"), "sd_min_days") or 42
-    return BorRules(
-        confirmation=ConfirmationRule(min_days=int(min_days),
-                                      max_ne_between=options.confirm_max_ne_between,
-                                      allow_sd_between=options.confirm_allow_sd_between),
-        sd_duration=SdDurationRule(min_days=int(sd_min)),
-        window=EvaluationWindowRule(
-            include_new_therapy_day=options.nact_assessment_inclusion == "on_or_before"),
-        confirmation_required=required,
-        non_cr_non_pd_is_disease_control=options.include_non_measurable_in_dcr)
+from oncotrial.errors import InvalidInput
 
 
 @dataclass
@@ -333,7 +112,7 @@ def derive_subject_outcomes(
     unless `collect_problems=True`: then the problems come back in `.problems` and as each subject's
     flags, and everything else is still derived.
     """
-    rules = _resolve_rules(protocol, options)
+    rules = resolve_derivation_rules(protocol, options)
     subject_list = sorted(subjects, key=lambda s: s.subject_id)
     tables, orphans = _group_tables(subject_list, collect_problems, lesions=lesions, assessments=assessments,
                            measurements=measurements, non_target_statuses=non_target_statuses,
@@ -441,7 +220,7 @@ def _derive_one(subject, tables, rules, options, collect):
     return outcome, recist, teaes, tuple(problems)
 
 
-def _check_subject(subject: Subject, tables: _SubjectTables, rules: _Rules, collect: bool) -> list:
+def _check_subject(subject: Subject, tables: _SubjectTables, rules: DerivationRules, collect: bool) -> list:
     """Dates out of order and impossible records (issue 3 "Bad input"); tumour records are checked
     by the RECIST engine, AE grades by `safety.check_adverse_events`."""
     sid, messages = subject.subject_id, []
@@ -501,7 +280,7 @@ def _local_therapy_problems(tables: _SubjectTables) -> list[tuple[str, str]]:
     return problems
 
 
-def _start_date(subject: Subject, tables: _SubjectTables, rules: _Rules,
+def _start_date(subject: Subject, tables: _SubjectTables, rules: DerivationRules,
                 options: DerivationOptions) -> date | None:
     """STARTDT (spec §0.3 `start_date`, §7.1): randomisation in a randomised trial, otherwise the
     first protocol therapy of any kind; a subject's explicit start date wins."""
