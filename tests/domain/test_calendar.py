@@ -13,12 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncotrial.domain.conduct.calendar import (
-    DoseGiven,
-    DoseHold,
-    SubjectEvents,
-    derive_calendar,
-)
+from oncotrial.domain.conduct.calendar import derive_calendar
+from oncotrial.domain.conduct.subject_events import DoseGiven, DoseHold, SubjectEvents
 from oncotrial.domain.protocol.model import Intervention, Regimen
 from oncotrial.errors import InvalidInput
 from oncotrial.protocols import load_builtin_protocol

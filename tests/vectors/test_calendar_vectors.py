@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from oncotrial.domain.conduct.calendar import SubjectEvents, derive_calendar
+from oncotrial.domain.conduct.calendar import derive_calendar
+from oncotrial.domain.conduct.subject_events import SubjectEvents
 from oncotrial.domain.protocol.model import dump_protocol, load_protocol
 from oncotrial.domain.protocol.schema import to_data
 from oncotrial.errors import InvalidInput

@@ -1,7 +1,7 @@
 """``oncotrial calendar PROTOCOL --events FILE``: a subject's treatment and assessment calendar.
 
 The events file (YAML or JSON) holds one subject's events, or a list of subjects; its fields are those
-of :meth:`oncotrial.domain.conduct.calendar.SubjectEvents.from_dict` (see docs/calendar.md). ``--as-of``
+of :meth:`oncotrial.domain.conduct.subject_events.SubjectEvents.from_dict` (see docs/calendar.md). ``--as-of``
 defaults to today; ``--json`` prints the calendar's plain form.
 """
 
@@ -12,7 +12,8 @@ from datetime import date
 from pathlib import Path
 
 from oncotrial.commands.protocols import read_protocol
-from oncotrial.domain.conduct.calendar import Calendar, SubjectEvents, derive_calendar
+from oncotrial.domain.conduct.calendar import Calendar, derive_calendar
+from oncotrial.domain.conduct.subject_events import SubjectEvents
 from oncotrial.errors import InvalidInput, NotFound
 
 STATUS_STYLES = {"overdue": "bold red", "out_of_window": "yellow", "missed": "red", "held": "magenta",

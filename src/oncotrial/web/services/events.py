@@ -4,20 +4,20 @@ worklists derived from them by ``oncotrial.domain.conduct.calendar``."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
-from oncotrial.domain.conduct.calendar import (
+from oncotrial.domain.conduct.calendar import check_subject_events, derive_calendar
+from oncotrial.domain.conduct.subject_events import (
     DoseGiven,
     DoseHold,
     DoseReduction,
     DoseStop,
     ProcedureDone,
     SubjectEvents,
-    check_subject_events,
-    derive_calendar,
 )
 from oncotrial.errors import Conflict, InvalidInput, OncotrialError
 from oncotrial.web.models import EventKind, Subject, SubjectEvent, SubjectStatus
@@ -45,6 +45,21 @@ def _arm_of(subject: Subject) -> str:
         return randomization.arm
     enrolment = getattr(subject, "enrolment", None)
     return enrolment.arm if enrolment is not None else ""
+
+
+PERCENT_RANGE = (1, 100)  # a dose level is a percent of the protocol dose, as the event page allows
+
+
+def check_percent(subject: Subject, percent) -> None:
+    """A reduction's dose level between 1 and 100 % of the protocol dose (page and API alike)."""
+    if percent is None:
+        return
+    low, high = PERCENT_RANGE
+    if isinstance(percent, bool) or not isinstance(percent, int | float) or not math.isfinite(percent) \
+            or not low <= percent <= high:
+        shown = percent if isinstance(percent, int | float) and math.isfinite(percent) else repr(percent)
+        raise InvalidInput(f"subject {subject.identifier}: percent is {shown}; a dose level must be at least "
+                           f"{low} and at most {high} % of the protocol dose", field="percent")
 
 
 def load_subject_events(subject: Subject, extra: SubjectEvent | None = None,
@@ -108,6 +123,7 @@ def record_subject_event(user, subject: Subject, *, kind: str, occurred_on: dt.d
     if occurred_on > site_today(subject.site):
         raise InvalidInput(f"occurred_on {occurred_on.isoformat()} is in the future at site {subject.site.code}",
                            field="occurred_on")
+    check_percent(subject, percent)
     version = subject.study.current_version()
     event = SubjectEvent(subject=subject, kind=kind, occurred_on=occurred_on, end_on=end_on, item=item,
                          drug=drug, value=value, percent=percent, reason=reason, source=source,
@@ -206,6 +222,7 @@ def update_subject_event(user, event: SubjectEvent, *, reason: str, how: str = "
     if event.occurred_on > site_today(subject.site):
         raise InvalidInput(f"occurred_on {event.occurred_on.isoformat()} is in the future at site "
                            f"{subject.site.code}", field="occurred_on")
+    check_percent(subject, event.percent)
     new = _event_values(event)
     if new == old:
         return event
