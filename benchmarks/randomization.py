@@ -13,7 +13,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from oncotrial.domain.conduct.randomization import allocate, simulate_randomization
+from oncotrial.domain.conduct.balance import simulate_randomization
+from oncotrial.domain.conduct.randomization import allocate
 from oncotrial.domain.protocol.model import StratificationFactor
 from oncotrial.protocols import load_builtin_protocol
 

@@ -8,12 +8,12 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from oncotrial.domain.conduct.balance import simulate_randomization
 from oncotrial.domain.conduct.randomization import (
     RandomizationState,
     allocate,
     compute_imbalance,
     compute_minimization_scores,
-    simulate_randomization,
 )
 from oncotrial.domain.protocol.model import ArmWeight, RandomizationSpec, StratificationFactor
 from oncotrial.errors import InvalidInput

@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 
 from oncotrial.commands.protocols import read_protocol
-from oncotrial.domain.conduct.randomization import BalanceSimulation, simulate_randomization
+from oncotrial.domain.conduct.balance import BalanceSimulation, simulate_randomization
 from oncotrial.errors import InvalidInput
 
 METHODS = ("simple", "permuted_blocks", "minimization")
