@@ -7,9 +7,7 @@ turned into risk-set sums by a reverse cumulative sum within each stratum.  Ties
 - Efron: the k-th death (k = 0..d-1) sees R(t) minus k/d of the deaths' own sums
   (Efron 1977, JASA 72:557; Therneau & Grambsch 2000, section 3.3, p. 48-49), exactly the
   sequence of R survival's ``coxfit6.c``;
-- exact (discrete logistic): the denominator is the elementary symmetric polynomial of order d in
-  the risk scores, computed by the recursion of Gail, Lubin & Rubinstein (1981, Biometrika 68:703);
-  Kalbfleisch & Prentice 2002, eq. 4.10, p. 105.
+- exact (discrete logistic): see :mod:`._cox_exact`, which reuses this sorted layout.
 """
 
 from __future__ import annotations
@@ -229,47 +227,3 @@ def loglik_score_info(data: CoxData, beta: np.ndarray, ties: str):
     parts = block_parts(data, beta, ties)
     score, info = combine(data, parts)
     return parts.loglik, score, info
-
-
-def exact_loglik_score_info(data: CoxData, beta: np.ndarray):
-    """Exact partial likelihood (discrete logistic model) for tied deaths; Breslow where d = 1.
-
-    Loops over blocks with ties in Python: meant for trial-sized data (thousands, not millions).
-    """
-    loglik, score, info = loglik_score_info(data, beta, "breslow")
-    if data.multi.size == 0:
-        return loglik, score, info
-    x = data.x
-    r = np.exp(_linear_predictor(data.z[1:1 + data.p], beta))
-    for k in data.multi:
-        d = data.deaths[k]
-        rows = slice(data.event_first_row[k], data.event_last[k] + 1)
-        # remove the Breslow term of this block, add the exact one
-        rr, xx = r[rows], x[rows]
-        s0, s1 = rr.sum(), rr @ xx
-        s2 = (xx * rr[:, None]).T @ xx
-        loglik += d * np.log(s0)
-        score += d * s1 / s0
-        info -= d * (s2 / s0 - np.outer(s1, s1) / s0**2)
-        f, g, h = _elementary(rr, xx, int(d))
-        loglik -= float(np.log(f))
-        score -= g / f
-        info += h / f - np.outer(g, g) / f**2
-    return loglik, score, info
-
-
-def _elementary(r: np.ndarray, x: np.ndarray, d: int):
-    """e_d(r) over the risk set with its gradient and Hessian in b (r_k = exp(x_k'b))."""
-    p = x.shape[1]
-    f = np.zeros(d + 1)
-    g = np.zeros((d + 1, p))
-    h = np.zeros((d + 1, p, p))
-    f[0] = 1.0
-    for k in range(r.size):
-        xk, rk = x[k], r[k]
-        fp, gp, hp = f[:-1].copy(), g[:-1].copy(), h[:-1].copy()
-        f[1:] += rk * fp
-        g[1:] += rk * (gp + xk[None, :] * fp[:, None])
-        h[1:] += rk * (hp + xk[None, :, None] * gp[:, None, :] + gp[:, :, None] * xk[None, None, :]
-                       + np.outer(xk, xk)[None] * fp[:, None, None])
-    return f[d], g[d], h[d]

@@ -20,7 +20,7 @@ from scipy.stats import norm
 
 from oncotrial.errors import ConvergenceError, InvalidInput
 
-from . import _cox_kernel
+from . import _cox_exact, _cox_kernel
 from ._data import check_labels, check_survival_data
 from ._kernels import z_value
 from ._result import ChiSquareTest, StatResult, chi_square_test, format_table
@@ -109,7 +109,7 @@ def design_matrix(n: int, group=None, covariates: Mapping | None = None, group_l
 
 def _evaluate(data, beta, ties):
     if ties == "exact":
-        return _cox_kernel.exact_loglik_score_info(data, beta)
+        return _cox_exact.exact_loglik_score_info(data, beta)
     return _cox_kernel.loglik_score_info(data, beta, ties)
 
 
