@@ -14,13 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oncotrial.domain.protocol.model import dump_protocol
-from oncotrial.domain.protocol.registry_import import (
+from oncotrial.domain.protocol.registry_draft import (
     check_draft,
     find_missing_fields,
-    import_registry_record,
     is_filled,
     render_draft_yaml,
 )
+from oncotrial.domain.protocol.registry_import import import_registry_record
 from oncotrial.errors import InvalidInput
 from oncotrial.protocols import load_builtin_protocol
 
@@ -366,7 +366,7 @@ def csv_row(**cells) -> str:
     import csv
     import io
 
-    from oncotrial.domain.protocol.registry_import import CSV_COLUMNS
+    from oncotrial.domain.protocol.registry_csv import CSV_COLUMNS
 
     out = io.StringIO()
     writer = csv.writer(out)

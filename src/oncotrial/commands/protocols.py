@@ -84,7 +84,7 @@ def read_protocol(name: str) -> Protocol:
 def validate_command(args) -> int:
     import yaml
 
-    from oncotrial.domain.protocol.registry_import import check_draft
+    from oncotrial.domain.protocol.registry_draft import check_draft
 
     path = Path(args.file)
     if not path.is_file() and args.file in builtin_protocol_ids():
@@ -111,7 +111,8 @@ def validate_command(args) -> int:
 
 
 def import_command(args) -> int:
-    from oncotrial.domain.protocol.registry_import import import_registry_record, render_draft_yaml
+    from oncotrial.domain.protocol.registry_draft import render_draft_yaml
+    from oncotrial.domain.protocol.registry_import import import_registry_record
 
     path = Path(args.file)
     draft = import_registry_record(_read_text(path), args.format, source=str(path))
