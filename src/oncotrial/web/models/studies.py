@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from oncotrial.web.protocol_texts import parse_stored_protocol
+
 
 class StudyStatus(models.TextChoices):
     SETUP = "setup", _("Set-up")
@@ -74,6 +76,4 @@ class ProtocolVersion(models.Model):
     @cached_property
     def protocol(self):
         """The domain :class:`~oncotrial.domain.protocol.model.Protocol` this version holds."""
-        from oncotrial.web.services.studies import load_protocol_version
-
-        return load_protocol_version(self)
+        return parse_stored_protocol(self.sha256, self.text, f"{self.study.code} v{self.version}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,16 +12,6 @@ from oncotrial.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from oncotrial.web.models import ProtocolVersion, Role, Site, Study, StudySite
 from oncotrial.web.services.audit import record_audit
 from oncotrial.web.services.permissions import is_administrator, require_role
-
-
-@lru_cache(maxsize=64)
-def _load_cached(sha256: str, text: str, source: str) -> Protocol:
-    return load_protocol(text, source=source)
-
-
-def load_protocol_version(version: ProtocolVersion) -> Protocol:
-    """The domain protocol held by a stored version (parsed once per process and text)."""
-    return _load_cached(version.sha256, version.text, f"{version.study.code} v{version.version}")
 
 
 def _require_admin(actor, how: str, study=None) -> str:
