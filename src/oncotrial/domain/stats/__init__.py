@@ -5,6 +5,7 @@ from .aalen_johansen import AalenJohansenCurve, estimate_aalen_johansen
 from .competing import CumincCurve, CumincResult, GrayTest, estimate_cuminc
 from .cox import CoxResult, estimate_cox, proportional_hazards_test
 from .cox_zph import ProportionalHazardsTest
+from .fine_gray import FineGrayResult, estimate_fine_gray
 from .km import KMCurve, KMResult, estimate_km
 from .km_summary import (
     QuantileEstimate,
@@ -26,6 +27,8 @@ from .proportions import (
 )
 
 __all__ = [
+    "FineGrayResult",
+    "estimate_fine_gray",
     "RMSTDifference",
     "compare_rmst",
     "ProportionalHazardsTest",
