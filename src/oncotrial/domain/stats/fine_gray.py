@@ -25,12 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from oncotrial.errors import ConvergenceError, InvalidInput
+from oncotrial.errors import InvalidInput
 
 from ._data import check_times
 from ._kernels import block_ids, z_value
 from ._result import StatResult
-from .cox import design_matrix
+from .cox import _solve, design_matrix
 
 
 @dataclass(frozen=True, eq=False)
@@ -226,14 +226,6 @@ def _maximise(data: _Data, max_iter: int):
             break
         beta = beta + step
     return beta, _loglik(data, beta), _score_information(data, beta)[0], iteration, False
-
-
-def _solve(info: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.solve(info, vector)
-    except np.linalg.LinAlgError as exc:
-        raise ConvergenceError("the information matrix is singular: a covariate is constant or "
-                               "collinear with others", field="covariates") from exc
 
 
 def _inverse(info: np.ndarray) -> np.ndarray:
