@@ -16,7 +16,7 @@ from oncotrial.errors import InvalidInput
 T0 = date(2024, 1, 1)
 CUTOFF = date(2025, 6, 30)
 Q8W = tte.MissedVisitRule(((None, 56),), 7)
-REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "rates" / "response_rates.json"
+REFERENCE = Path(__file__).resolve().parents[2] / "reference" / "rates" / "response_rates.json"
 
 
 def day(n: int) -> date:

@@ -17,7 +17,7 @@ import pytest
 from oncotrial.domain.protocol.model import Protocol
 from oncotrial.protocols import load_builtin_protocol
 
-SEEDS = Path(__file__).resolve().parents[1] / "reference" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "reference" / "seeds"
 REGISTRY_KINDS = {"DRUG": "drug", "PROCEDURE": "procedure", "RADIATION": "radiation"}
 STATUSES = ("NOT_YET_RECRUITING", "RECRUITING", "ACTIVE_NOT_RECRUITING", "COMPLETED", "SUSPENDED",
             "TERMINATED", "WITHDRAWN", "UNKNOWN")

@@ -24,7 +24,7 @@ from oncotrial.domain.protocol.registry_import import import_registry_record
 from oncotrial.errors import InvalidInput
 from oncotrial.protocols import load_builtin_protocol
 
-VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "registry"
+VECTORS = Path(__file__).resolve().parents[2] / "vectors" / "registry"
 KNOWN_REGISTRY_FIELDS = ("nct_id", "brief_title", "brief_summary", "detailed_description", "conditions",
                          "study_type", "phase", "allocation", "intervention_model", "primary_purpose",
                          "masking", "enrollment", "status", "sponsor")
@@ -458,7 +458,7 @@ def test_any_json_gives_a_draft_or_invalid_input(section):
 
 # The vectors are written from the seeds: their registry text is the seeds' own.
 
-SEEDS = Path(__file__).resolve().parents[1] / "reference" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "reference" / "seeds"
 
 
 def seed(prefix: str) -> list[str]:
