@@ -14,7 +14,7 @@ from ninja.security import HttpBearer, django_auth
 
 from oncotrial import __version__
 from oncotrial.errors import OncotrialError
-from oncotrial.web.api import manage, public, studies, subjects
+from oncotrial.web.api import manage, public, results, studies, subjects
 from oncotrial.web.views.errors import error_body
 
 
@@ -71,3 +71,4 @@ api.add_router("/public", public.router)
 api.add_router("/manage", manage.router)
 api.add_router("/studies", studies.router)
 api.add_router("/studies", subjects.router)
+api.add_router("/studies", results.router)

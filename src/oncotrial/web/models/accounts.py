@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     STATISTICIAN = "statistician", _("Statistician")
     UNBLINDED_STATISTICIAN = "unblinded_statistician", _("Unblinded statistician")
     SPONSOR_VIEWER = "sponsor_viewer", _("Sponsor viewer")
+    DSMB = "dsmb", _("DSMB member")
     ADMINISTRATOR = "administrator", _("Administrator")
 
 

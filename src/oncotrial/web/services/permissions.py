@@ -16,7 +16,8 @@ from oncotrial.web.models import Membership, Role, Site
 
 ALL_ROLES = frozenset(Role.values)
 SITE_STAFF = frozenset({Role.INVESTIGATOR, Role.COORDINATOR})
-SUBJECT_READERS = ALL_ROLES - {Role.SPONSOR_VIEWER}
+# a DSMB member reads aggregate results (web.analysis), never casebooks (ICH E6(R3) 3.3)
+SUBJECT_READERS = ALL_ROLES - {Role.SPONSOR_VIEWER, Role.DSMB}
 ALLOCATION_VIEWERS = frozenset({Role.UNBLINDED_STATISTICIAN, Role.ADMINISTRATOR})
 ARM_VIEWERS_WHEN_MASKED = ALLOCATION_VIEWERS
 AUDIT_READERS = frozenset({Role.MONITOR, Role.DATA_MANAGER, Role.ADMINISTRATOR, Role.INVESTIGATOR})
