@@ -1,12 +1,14 @@
 """Two-arm log-rank designs: events, subjects, analysis times and power.
 
-Events follow Schoenfeld (Biometrika 1981;68:316-319) or Freedman (Stat Med 1982;1:121-129).
+Events follow Schoenfeld (Biometrika 1981;68:316-319), Freedman (Stat Med 1982;1:121-129) or
+Hsieh's form of Freedman for unequal allocation (Hsieh, Stat Med 1992;11:1091-1098; rpact's
+"HsiehFreedman").
 Subjects come from the probability of an event by the analysis under uniform accrual with
 exponential survival and exponential drop-out competing, as rpact's ``getSampleSizeSurvival`` and
 ``getPowerSurvival`` compute them (rpact 3.3.4, ``.getEventProbabilities``): the probability that a
 subject accrued uniformly over ``[0, a]`` has an event by calendar time ``T`` is
 ``1/a * integral_{T-a}^{T} lambda/(lambda+phi) (1 - exp(-(lambda+phi) x)) dx`` with drop-out hazard
-``phi = -ln(1 - dropout rate) / dropout time``. Group-sequential designs inflate the events by the
+``phi = -ln(1 - dropout rate) / dropout time``, per arm. Group-sequential designs inflate the events by the
 design's inflation factor (see :mod:`oncotrial.domain.design.sequential`).
 """
 
@@ -32,7 +34,7 @@ from oncotrial.domain.design.sequential import (
 )
 from oncotrial.errors import InvalidInput
 
-METHODS = ("Schoenfeld", "Freedman")
+METHODS = ("Schoenfeld", "Freedman", "HsiehFreedman")
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,9 @@ class SurvivalAssumptions:
 
     ``allocation_ratio`` is subjects on treatment per subject on control (rpact's
     ``allocationRatioPlanned``). ``dropout_rate`` is the probability of dropping out by
-    ``dropout_months`` (the same in both arms).
+    ``dropout_months`` on control, and on treatment too unless ``treatment_dropout_rate`` is given
+    (rpact's ``dropoutRate2`` and ``dropoutRate1``).  ``followup_months`` may be left out when the
+    sample size is asked for a given number of subjects (the follow-up is then solved).
     """
 
     hazard_ratio: float
@@ -52,6 +56,7 @@ class SurvivalAssumptions:
     dropout_rate: float = 0.0
     dropout_months: float = 12.0
     allocation_ratio: float = 1.0
+    treatment_dropout_rate: float | None = None
 
     @property
     def control_hazard(self) -> float:
@@ -63,7 +68,17 @@ class SurvivalAssumptions:
 
     @property
     def dropout_hazard(self) -> float:
-        return -math.log(1.0 - self.dropout_rate) / self.dropout_months if self.dropout_rate else 0.0
+        return _dropout_hazard(self.dropout_rate, self.dropout_months)
+
+    @property
+    def treatment_dropout_hazard(self) -> float:
+        rate = self.dropout_rate if self.treatment_dropout_rate is None else self.treatment_dropout_rate
+        return _dropout_hazard(rate, self.dropout_months)
+
+
+def _dropout_hazard(rate: float, months: float) -> float:
+    """Exponential drop-out hazard with ``rate`` lost by ``months``."""
+    return -math.log(1.0 - rate) / months if rate else 0.0
 
 
 @dataclass(frozen=True)
@@ -103,8 +118,8 @@ def compute_event_probability(assumptions: SurvivalAssumptions, calendar_months:
     """
     a = assumptions
     r = a.allocation_ratio
-    treated = _arm_event_probability(a.treatment_hazard, a.dropout_hazard, a.accrual_months,
-                                     calendar_months)
+    treated = _arm_event_probability(a.treatment_hazard, a.treatment_dropout_hazard,
+                                     a.accrual_months, calendar_months)
     control = _arm_event_probability(a.control_hazard, a.dropout_hazard, a.accrual_months,
                                      calendar_months)
     return (r * treated + control) / (1.0 + r)
@@ -128,8 +143,9 @@ def compute_logrank_events(
     """Events needed by a fixed log-rank test.
 
     Schoenfeld: ``(z_a + z_b)^2 (1 + r)^2 / (r ln(HR)^2)``; Freedman:
-    ``(z_a + z_b)^2 (1 + r HR)^2 / (r (1 - HR)^2)``, with ``z_a`` at ``alpha / sides``
-    (rpact ``.getEventsFixed``).
+    ``(z_a + z_b)^2 (1 + r HR)^2 / (r (1 - HR)^2)``; HsiehFreedman:
+    ``(z_a + z_b)^2 (1 + HR)^2 (1 + r)^2 / (4 r (1 - HR)^2)``, with ``z_a`` at ``alpha / sides``
+    (rpact ``.getEventsFixed``; the three agree at r = 1 for Freedman and HsiehFreedman).
 
     >>> round(compute_logrank_events(0.6, 0.025, 0.2), 4)
     120.3157
@@ -143,6 +159,8 @@ def _drift_per_event(hazard_ratio: float, method: str, r: float) -> float:
     """Expected log-rank z per square-root event."""
     if method == "Schoenfeld":
         return abs(math.log(hazard_ratio)) * math.sqrt(r) / (1.0 + r)
+    if method == "HsiehFreedman":
+        return 2.0 * math.sqrt(r) / (1.0 + r) * abs(1.0 - hazard_ratio) / (1.0 + hazard_ratio)
     return abs(1.0 - hazard_ratio) * math.sqrt(r) / (1.0 + r * hazard_ratio)
 
 
@@ -175,9 +193,11 @@ def _check_assumptions(a: SurvivalAssumptions, *, need_followup: bool = True) ->
             raise InvalidInput("followup_months is missing", field="followup_months",
                                hint="the minimum follow-up after the last subject is accrued, e.g. 12")
         check_positive(a.followup_months, "followup_months", allow_zero=True)
-    if not 0.0 <= a.dropout_rate < 1.0:
-        raise InvalidInput(f"dropout_rate is {a.dropout_rate!r}; it must lie in [0, 1)",
-                           field="dropout_rate", hint="e.g. 0.05 for 5 % by dropout_months")
+    for name in ("dropout_rate", "treatment_dropout_rate"):
+        rate = getattr(a, name)
+        if rate is not None and not 0.0 <= rate < 1.0:
+            raise InvalidInput(f"{name} is {rate!r}; it must lie in [0, 1)", field=name,
+                               hint="e.g. 0.05 for 5 % by dropout_months")
     check_positive(a.dropout_months, "dropout_months")
     return a
 
@@ -185,12 +205,15 @@ def _check_assumptions(a: SurvivalAssumptions, *, need_followup: bool = True) ->
 def compute_survival_sample_size(
     assumptions: SurvivalAssumptions, alpha: float = 0.025, beta: float = 0.2, *, sides: int = 1,
     method: str = "Schoenfeld", design: GroupSequentialDesign | None = None,
+    subjects: float | None = None,
 ) -> SurvivalSampleSize:
     """Events and subjects for a two-arm log-rank design (fixed or group-sequential).
 
     With ``accrual_months`` and ``followup_months`` the subjects are ``events / P(event by
     accrual + follow-up)``; with ``accrual_per_month`` instead, the accrual time is solved so that
-    ``intensity * a * P(event by a + follow-up) = events``. Interim analysis times are the calendar
+    ``intensity * a * P(event by a + follow-up) = events``.  With ``subjects`` (and no
+    ``followup_months``) the follow-up is solved: the analysis is when those subjects are expected
+    to show the events (rpact's ``maxNumberOfSubjects``). Interim analysis times are the calendar
     times at which the expected events reach each stage's events. Matches rpact
     ``getSampleSizeSurvival(design, typeOfComputation, hazardRatio, median2, accrualTime,
     followUpTime, dropoutRate1/2, dropoutTime, allocationRatioPlanned)``.
@@ -198,7 +221,7 @@ def compute_survival_sample_size(
     Raises :class:`InvalidInput` for impossible inputs (negative accrual, HR of 1, alpha outside
     (0, 0.5)).
     """
-    a = _check_assumptions(assumptions)
+    a = _check_assumptions(assumptions, need_followup=subjects is None)
     _check_design_inputs(a.hazard_ratio, alpha, beta, sides, method, a.allocation_ratio)
     if design is not None and sides != 1:
         raise InvalidInput("group-sequential designs here are one-sided", field="sides",
@@ -210,8 +233,11 @@ def compute_survival_sample_size(
     if design is not None:
         drift = compute_drift_for_power(design, beta)
     events = fixed_events * (drift / (norm.isf(alpha / sides) + norm.isf(beta))) ** 2
-    a = _with_accrual(a, events)
-    subjects = events / compute_event_probability(a, a.accrual_months + a.followup_months)
+    if subjects is None:
+        a = _with_accrual(a, events)
+        subjects = events / compute_event_probability(a, a.accrual_months + a.followup_months)
+    else:
+        a = _with_followup(a, subjects, events)
     stage_events = tuple(events * t for t in rates)
     times = tuple(_solve_analysis_time(a, subjects, e) for e in stage_events[:-1])
     times += (a.accrual_months + a.followup_months,)
@@ -241,6 +267,19 @@ def _with_accrual(a: SurvivalAssumptions, events: float) -> SurvivalAssumptions:
             raise InvalidInput("the accrual intensity is too low to ever reach the events",
                                field="accrual_per_month", hint="raise the accrual intensity")
     return _replace(a, accrual_months=brentq(surplus, 1e-9, high, xtol=1e-14, rtol=1e-15))
+
+
+def _with_followup(a: SurvivalAssumptions, subjects: float, events: float) -> SurvivalAssumptions:
+    """Fill in the follow-up after accrual at which ``subjects`` are expected to show ``events``."""
+    check_positive(subjects, "subjects")
+    accrual = a.accrual_months or subjects / a.accrual_per_month
+    a = _replace(a, accrual_months=accrual)
+    analysis = _solve_analysis_time(a, subjects, events)
+    if analysis <= accrual:
+        raise InvalidInput(f"{subjects:g} subjects show {events:.1f} events before accrual ends "
+                           f"(month {analysis:.1f} of {accrual:g})", field="subjects",
+                           hint="fewer subjects suffice; or shorten accrual")
+    return _replace(a, followup_months=analysis - accrual)
 
 
 def _replace(a: SurvivalAssumptions, **changes) -> SurvivalAssumptions:
