@@ -13,6 +13,8 @@ from oncotrial.domain.outcomes import safety
 from oncotrial.domain.outcomes import time_to_event as tte
 from oncotrial.domain.protocol.model import AssessmentSchedule, Protocol
 from oncotrial.domain.tumour.response import (
+    SAME_DATE_RULES,
+    WORST_RECORD_PER_DATE,
     BorRules,
     ConfirmationRule,
     EvaluationWindowRule,
@@ -34,7 +36,9 @@ class DerivationOptions:
     first protocol therapy of any kind (drug, ablation or SBRT). `recist_rules=None` takes the
     spec defaults with the protocol's baseline window. `derive_irecist` (§7.6): iRECIST
     is exploratory and derived only on request; `iupd_unconfirmed_counts_as_event` is its §2.6
-    default for iPFS.
+    default for iPFS. `same_date_rule` names the `tumour.response.SAME_DATE_RULES` value that picks
+    between two overall responses on one date: the worst record (default, spec §1.9) or
+    `EVALUABLE_OVER_NE` (an evaluable record beats NE, as admiralonco's ADRS templates rank them).
     """
 
     data_cutoff: date
@@ -56,11 +60,15 @@ class DerivationOptions:
     missing_grade_imputation: int | None = None
     sbrt_anchor: str = "first_fraction"
     landmark_days: float = tte.DAYS_PER_YEAR
+    same_date_rule: str = WORST_RECORD_PER_DATE.name
 
     def __post_init__(self) -> None:
         if self.start_date_rule not in START_DATE_RULES:
             raise InvalidInput(f"start_date_rule is {self.start_date_rule!r}",
                                field="start_date_rule", hint=f"allowed: {', '.join(START_DATE_RULES)}")
+        if self.same_date_rule not in SAME_DATE_RULES:
+            raise InvalidInput(f"same_date_rule is {self.same_date_rule!r}", field="same_date_rule",
+                               hint=f"allowed: {', '.join(SAME_DATE_RULES)}")
 
 
 
@@ -155,6 +163,7 @@ def derive_bor_rules(protocol: Protocol, options: DerivationOptions) -> BorRules
                                       allow_sd_between=options.confirm_allow_sd_between),
         sd_duration=SdDurationRule(min_days=int(sd_min)),
         window=EvaluationWindowRule(
-            include_new_therapy_day=options.nact_assessment_inclusion == "on_or_before"),
+            include_new_therapy_day=options.nact_assessment_inclusion == "on_or_before",
+            same_date=SAME_DATE_RULES[options.same_date_rule]),
         confirmation_required=required,
         non_cr_non_pd_is_disease_control=options.include_non_measurable_in_dcr)

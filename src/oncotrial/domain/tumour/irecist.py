@@ -323,7 +323,8 @@ def _result(subject_id, walker: _IrecistWalker, recist, start_date, rules, bor_r
     timepoints = tuple(walker.timepoints)
     as_recist = [ResponseAtDate(tp.date, _TO_RECIST[tp.response], tp.visit) for tp in timepoints]
     window = EvaluationWindowRule(stop_at_first_progression=False,
-                                  include_new_therapy_day=bor_rules.window.include_new_therapy_day)
+                                  include_new_therapy_day=bor_rules.window.include_new_therapy_day,
+                                  same_date=bor_rules.window.same_date)
     best = derive_best_overall_response(
         as_recist, start_date, subject_id=subject_id,
         rules=BorRules(bor_rules.confirmation, bor_rules.sd_duration, window,

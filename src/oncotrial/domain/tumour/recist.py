@@ -462,7 +462,7 @@ def _record_flags(checked, baseline, follow_up, nact_date) -> tuple[DataQualityF
     for assessment in follow_up:
         if dates.count(assessment.date) > 1:
             flag("DUPLICATE_ASSESSMENT_DATE", f"more than one assessment on {assessment.date}; "
-                 "the worst response is used", assessment.visit)
+                 "the same-date rule picks the one used", assessment.visit)
         if baseline.assessment and assessment.method != baseline.assessment.method:
             flag("MODALITY_CHANGE", f"{assessment.visit} uses {assessment.method}, baseline used "
                  f"{baseline.assessment.method}", assessment.visit)

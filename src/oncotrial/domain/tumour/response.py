@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from oncotrial.domain.tumour.lesions import DataQualityFlag
+from oncotrial.errors import InvalidInput
 
 
 class Response(StrEnum):
@@ -31,10 +32,6 @@ class Response(StrEnum):
     NO_ASSESSMENT = "NO_ASSESSMENT"
 
 
-# Same-date records: the worst one is used (spec §1.9; admiralonco's worst-per-date flag).
-WORST_FIRST = (Response.PD, Response.NE, Response.NON_CR_NON_PD, Response.SD, Response.PR,
-               Response.CR)
-_SEVERITY = {response: rank for rank, response in enumerate(WORST_FIRST)}
 _RESPONSES = frozenset({Response.CR, Response.PR})
 _STABLE = frozenset({Response.CR, Response.PR, Response.SD})
 _ADEQUATE = frozenset({Response.CR, Response.PR, Response.SD, Response.NON_CR_NON_PD})
@@ -92,12 +89,60 @@ class SdDurationRule:
 
 
 @dataclass(frozen=True)
+class SameDateRule:
+    """Which record wins when two overall responses carry the same assessment date (spec §1.9).
+
+    `worst_first` ranks the categories from the one that wins to the one that loses; ties on the
+    category break on the visit label, so the result never depends on row order.
+    """
+
+    name: str
+    worst_first: tuple[Response, ...]
+    source: str
+
+    def __post_init__(self) -> None:
+        ranked = set(self.worst_first)
+        if len(ranked) != len(self.worst_first) or ranked != _RANKED:
+            raise InvalidInput(f"same-date rule {self.name}: worst_first must rank each of "
+                               f"{', '.join(sorted(_RANKED))} exactly once", field="worst_first")
+
+    def rank(self, response: Response) -> int:
+        """0 for the category that wins a same-date tie, larger for those that lose."""
+        return self.worst_first.index(response)
+
+    @property
+    def description(self) -> str:
+        """Plain-English statement of this rule, for reports."""
+        order = " > ".join(r.value for r in self.worst_first)
+        return f"Two records on one date: the first in {order} is kept ({self.source})."
+
+
+_RANKED = frozenset({Response.PD, Response.NE, Response.NON_CR_NON_PD, Response.SD, Response.PR,
+                     Response.CR})
+
+# The default keeps the worst record, NE counting as second worst: an unreadable scan on the day
+# of a good one casts doubt on it (spec §1.9).
+WORST_RECORD_PER_DATE = SameDateRule(
+    "WORST_RECORD_PER_DATE",
+    (Response.PD, Response.NE, Response.NON_CR_NON_PD, Response.SD, Response.PR, Response.CR),
+    "spec endpoints.md §1.9: the worst record per date, NE second worst")
+# The alternative lets any evaluable record beat NE, as admiralonco's ADRS templates rank them
+# (worst_resp(): NE lowest), so an SD and an NE on one date give SD.
+EVALUABLE_OVER_NE = SameDateRule(
+    "EVALUABLE_OVER_NE",
+    (Response.PD, Response.NON_CR_NON_PD, Response.SD, Response.PR, Response.CR, Response.NE),
+    "admiralonco ADRS template ranking: an evaluable record beats NE on the same date")
+SAME_DATE_RULES = {rule.name: rule for rule in (WORST_RECORD_PER_DATE, EVALUABLE_OVER_NE)}
+
+
+@dataclass(frozen=True)
 class EvaluationWindowRule:
     """Which assessments enter the BOR (spec §1.11 input restrictions, §0.3
     `nact_assessment_inclusion`)."""
 
     stop_at_first_progression: bool = True
     include_new_therapy_day: bool = True
+    same_date: SameDateRule = WORST_RECORD_PER_DATE
 
     @property
     def description(self) -> str:
@@ -107,7 +152,7 @@ class EvaluationWindowRule:
         nact = ("on or before" if self.include_new_therapy_day else "strictly before")
         return (
             f"Assessments on or after the start date, {pd}, dated {nact} the start of new "
-            f"anticancer therapy and on or before the data cut-off; one worst record per date."
+            f"anticancer therapy and on or before the data cut-off. {self.same_date.description}"
         )
 
 
@@ -186,8 +231,17 @@ def select_evaluable_responses(
 
     Keeps assessments on or after `start_date`, on or before the new-therapy start (or strictly
     before it, per `window.include_new_therapy_day`) and the data cut-off; takes the worst record per
-    date; stops after the first PD when `window.stop_at_first_progression`. Returns them in date
-    order, whatever the input row order.
+    date by `window.same_date` (the worst record by default, or any evaluable record over NE);
+    stops after the first PD when `window.stop_at_first_progression`. Returns them in date order,
+    whatever the input row order.
+
+    >>> from datetime import date
+    >>> rows = [ResponseAtDate(date(2024, 3, 1), Response.SD), ResponseAtDate(date(2024, 3, 1), Response.NE)]
+    >>> [r.response.value for r in select_evaluable_responses(rows, date(2024, 1, 1))]
+    ['NE']
+    >>> window = EvaluationWindowRule(same_date=EVALUABLE_OVER_NE)
+    >>> [r.response.value for r in select_evaluable_responses(rows, date(2024, 1, 1), window=window)]
+    ['SD']
     """
     window = window or _DEFAULT_WINDOW
     worst: dict[date, ResponseAtDate] = {}
@@ -195,11 +249,11 @@ def select_evaluable_responses(
         if not _inside_window(row.date, start_date, window, new_therapy_date, data_cutoff):
             continue
         response = Response(row.response)
-        if response not in _SEVERITY:
+        if response not in _RANKED:
             continue  # NA and NO_ASSESSMENT describe no assessment; they carry no response
         candidate = ResponseAtDate(row.date, response, getattr(row, "visit", ""))
         kept = worst.get(row.date)
-        if kept is None or _is_worse(candidate, kept):
+        if kept is None or _wins(candidate, kept, window.same_date):
             worst[row.date] = candidate
     kept_in_order = [worst[day] for day in sorted(worst)]
     if window.stop_at_first_progression:
@@ -217,9 +271,9 @@ def _inside_window(day, start_date, window, new_therapy_date, data_cutoff) -> bo
     return day <= new_therapy_date if window.include_new_therapy_day else day < new_therapy_date
 
 
-def _is_worse(candidate: ResponseAtDate, kept: ResponseAtDate) -> bool:
-    # Ties on severity break on the visit label so the result never depends on row order.
-    return (_SEVERITY[candidate.response], candidate.visit) < (_SEVERITY[kept.response], kept.visit)
+def _wins(candidate: ResponseAtDate, kept: ResponseAtDate, rule: SameDateRule) -> bool:
+    # Ties on the category break on the visit label so the result never depends on row order.
+    return (rule.rank(candidate.response), candidate.visit) < (rule.rank(kept.response), kept.visit)
 
 
 def derive_unconfirmed_bor(
