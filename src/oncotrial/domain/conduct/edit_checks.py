@@ -16,227 +16,27 @@ bad data: they return `CheckFailure` values; the web services decide what to do 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
+from oncotrial.domain.conduct.check_kinds import (
+    CheckFailure,
+    DateOrder,
+    DateWithin,
+    EditCheck,
+    MemberOf,
+    OneOf,
+    Range,
+    RelativeLimit,
+    Required,
+    Severity,
+    When,
+)
 from oncotrial.errors import InvalidInput
 
-Severity = Literal["reject", "query"]
+__all__ = ["CheckFailure", "DateOrder", "DateWithin", "EditCheck", "MemberOf", "OneOf", "Range", "RelativeLimit",
+           "Required", "Severity", "When", "EDIT_CHECKS", "describe_edit_checks", "run_edit_checks"]
 
-
-@dataclass(frozen=True)
-class When:
-    """A condition on the record: `field` has one of `values` (a check applies only then)."""
-
-    field: str
-    values: tuple[Any, ...]
-
-    def holds(self, record: Mapping[str, Any]) -> bool:
-        return record.get(self.field) in self.values
-
-    @property
-    def description(self) -> str:
-        shown = " or ".join(repr(v) for v in self.values)
-        return f"when {self.field} is {shown}"
-
-
-@dataclass(frozen=True)
-class CheckFailure:
-    """One failed check on one record: which check, which field, what is wrong, how severe."""
-
-    check_id: str
-    form: str
-    field: str
-    message: str
-    severity: Severity
-    value: Any = None
-
-    def to_dict(self) -> dict:
-        return {"check_id": self.check_id, "form": self.form, "field": self.field,
-                "message": self.message, "severity": self.severity}
-
-
-@dataclass(frozen=True)
-class _Check:
-    id: str
-    form: str
-    field: str
-    severity: Severity
-    when: When | None
-
-    def applies(self, record: Mapping[str, Any]) -> bool:
-        return self.when is None or self.when.holds(record)
-
-    def _fail(self, message: str, value: Any = None) -> CheckFailure:
-        return CheckFailure(self.id, self.form, self.field, message, self.severity, value)
-
-
-@dataclass(frozen=True)
-class Required(_Check):
-    """The field must have a value (optionally only `when` a condition holds: "required if")."""
-
-    label: str = ""
-
-    @property
-    def description(self) -> str:
-        tail = f" {self.when.description}" if self.when else ""
-        return f"{self.label or self.field} is required{tail}."
-
-    def run(self, record, context) -> CheckFailure | None:
-        if _blank(record.get(self.field)):
-            return self._fail(self.description)
-        return None
-
-
-@dataclass(frozen=True)
-class Range(_Check):
-    """A number between `minimum` and `maximum` (inclusive); a non-number always fails."""
-
-    minimum: float | None = None
-    maximum: float | None = None
-    unit: str = ""
-    integer: bool = False
-
-    @property
-    def _bounds(self) -> str:
-        low = "" if self.minimum is None else f"at least {self.minimum:g}"
-        high = "" if self.maximum is None else f"at most {self.maximum:g}"
-        return " and ".join(part for part in (low, high) if part)
-
-    @property
-    def description(self) -> str:
-        kind = "a whole number" if self.integer else "a number"
-        bounds = self._bounds
-        return f"{self.field} must be {kind}{' ' + bounds if bounds else ''}{_unit(self.unit)}."
-
-    def run(self, record, context) -> CheckFailure | None:
-        value = record.get(self.field)
-        if _blank(value):
-            return None
-        number = _as_number(value)
-        if number is None or (self.integer and number != int(number)):
-            kind = "a whole number" if self.integer else "a number"
-            return self._fail(f"{self.field} must be {kind}, not {value!r}.", value)
-        if (self.minimum is not None and number < self.minimum) or (
-            self.maximum is not None and number > self.maximum
-        ):
-            return self._fail(f"{self.field} is {number:g}{_unit(self.unit)}; it must be "
-                              f"{self._bounds}{_unit(self.unit)}.", value)
-        return None
-
-
-@dataclass(frozen=True)
-class OneOf(_Check):
-    """The value must be one of `values` (a code list)."""
-
-    values: tuple[Any, ...] = ()
-
-    @property
-    def description(self) -> str:
-        return f"{self.field} must be one of {', '.join(str(v) for v in self.values)}."
-
-    def run(self, record, context) -> CheckFailure | None:
-        value = record.get(self.field)
-        if _blank(value) or value in self.values:
-            return None
-        return self._fail(f"{self.field} is {value!r}; " + self.description[len(self.field) + 1:],
-                          value)
-
-
-@dataclass(frozen=True)
-class DateOrder(_Check):
-    """The field's date is on or after (or strictly after) a reference date.
-
-    The reference is another field of the same record (`reference_field`) or a subject-level fact
-    from another form (`context_key`, e.g. "consent_date", "randomization_date"): a cross-form check.
-    A missing reference skips the check (the other form is not entered yet).
-    """
-
-    reference_field: str = ""
-    context_key: str = ""
-    reference_label: str = ""
-    strictly_after: bool = False
-
-    @property
-    def description(self) -> str:
-        relation = "after" if self.strictly_after else "on or after"
-        return f"{self.field} must be {relation} {self._reference_name}."
-
-    @property
-    def _reference_name(self) -> str:
-        return self.reference_label or (self.reference_field or self.context_key).replace("_", " ")
-
-    def run(self, record, context) -> CheckFailure | None:
-        value = record.get(self.field)
-        if _blank(value):
-            return None
-        day = _as_date(value)
-        if day is None:
-            return self._fail(f"{self.field} must be a date (YYYY-MM-DD), not {value!r}.", value)
-        source = record if self.reference_field else context
-        reference = _as_date(source.get(self.reference_field or self.context_key))
-        if reference is None:
-            return None
-        if day < reference or (self.strictly_after and day == reference):
-            relation = "on or before" if self.strictly_after else "before"
-            return self._fail(f"{self.field} {day.isoformat()} is {relation} "
-                              f"{self._reference_name} ({reference.isoformat()}).", value)
-        return None
-
-
-@dataclass(frozen=True)
-class MemberOf(_Check):
-    """The value must be in a collection from the context (e.g. lesion ids recorded at baseline)."""
-
-    context_key: str = ""
-    collection_label: str = ""
-
-    @property
-    def description(self) -> str:
-        return f"{self.field} must be one of the {self.collection_label or self.context_key}."
-
-    def run(self, record, context) -> CheckFailure | None:
-        value = record.get(self.field)
-        allowed = context.get(self.context_key)
-        items = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
-        missing = [item for item in items if not _blank(item) and item not in allowed] \
-            if allowed is not None else []
-        if not missing:
-            return None
-        shown = ", ".join(sorted(str(v) for v in allowed)) or "none"
-        named = missing[0] if len(missing) == 1 else ", ".join(str(v) for v in missing)
-        return self._fail(f"{self.field} {named!r} is not among the "
-                          f"{self.collection_label or self.context_key} ({shown}).", value)
-
-
-@dataclass(frozen=True)
-class RelativeLimit(_Check):
-    """A number at most `max_ratio` × a reference (e.g. dose ≤ 1.1 × the prescribed dose)."""
-
-    context_key: str = ""
-    max_ratio: float = 1.0
-    reference_label: str = ""
-
-    @property
-    def description(self) -> str:
-        return (f"{self.field} should be at most {self.max_ratio * 100:g}% of the "
-                f"{self.reference_label or self.context_key}.")
-
-    def run(self, record, context) -> CheckFailure | None:
-        value, reference = _as_number(record.get(self.field)), _as_number(context.get(self.context_key))
-        if value is None or reference is None or reference <= 0:
-            return None
-        if value > self.max_ratio * reference:
-            return self._fail(f"{self.field} {value:g} is {100 * value / reference:.0f}% of the "
-                              f"{self.reference_label or self.context_key} ({reference:g}); "
-                              "please confirm.", record.get(self.field))
-        return None
-
-
-EditCheck = Required | Range | OneOf | DateOrder | MemberOf | RelativeLimit
 
 
 def run_edit_checks(
@@ -283,44 +83,12 @@ def describe_edit_checks(checks: Mapping[str, tuple[EditCheck, ...]] | None = No
     ]
 
 
-def _blank(value) -> bool:
-    if isinstance(value, list | tuple | set | frozenset):
-        return not value
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _as_number(value) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _as_date(value) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def _unit(unit: str) -> str:
-    return f" {unit}" if unit else ""
-
-
 
 # --- The platform catalogue: one tuple of checks per eCRF form -------------------------------------
 # Context keys the web services fill from other forms: consent_date, randomization_date,
 # baseline_date, baseline_lesion_ids, treated_lesion_ids, procedure_date, prescribed_dose,
-# term_grades (the grades the chosen CTCAE term defines).
+# term_grades (the grades the chosen CTCAE term defines), screening_date, today (at the site) and
+# earliest_date (1 January of the year of birth).
 
 RESPONSES = ("CR", "PR", "SD", "PD", "NE", "NON-CR/NON-PD")
 METHODS = ("CT", "MRI", "PET-CT", "CALIPER", "X-RAY", "US")
@@ -364,6 +132,7 @@ EDIT_CHECKS: dict[str, tuple[EditCheck, ...]] = {
         (Required, "TA-11", "investigator_response", "query",
          {"label": "investigator's response", "when": FOLLOW_UP}),
         (OneOf, "TA-12", "investigator_response", "reject", {"values": RESPONSES}),
+        (DateWithin, "TA-13", "date", "reject", {}),
     ),
     "lesion": _form(
         "lesion",
@@ -409,6 +178,7 @@ EDIT_CHECKS: dict[str, tuple[EditCheck, ...]] = {
         (RelativeLimit, "DA-14", "dose", "query", {"context_key": "prescribed_dose", "max_ratio": 1.1,
                                                      "reference_label": "prescribed dose"}),
         (Range, "DA-15", "delay_days", "reject", {"minimum": 0, "maximum": 120, "integer": True}),
+        (DateWithin, "DA-16", "date", "reject", {}),
     ),
     "local_therapy": _form(
         "local_therapy",
@@ -426,6 +196,8 @@ EDIT_CHECKS: dict[str, tuple[EditCheck, ...]] = {
                                                        "collection_label": "lesions recorded at baseline"}),
         (Required, "LT-10", "technical_success", "query",
          {"label": "technical success", "when": When("kind", ("MWA", "RFA"))}),
+        (DateWithin, "LT-12", "date", "reject", {}),
+        (DateWithin, "LT-13", "end_date", "reject", {}),
     ),
     "ablation_zone_assessment": _form(
         "ablation_zone_assessment",
@@ -436,6 +208,7 @@ EDIT_CHECKS: dict[str, tuple[EditCheck, ...]] = {
                                                   "reference_label": "date of the treating procedure"}),
         (OneOf, "AZ-04", "finding", "reject",
          {"values": ("COMPLETE", "RESIDUAL", "LTP", "EQUIVOCAL", "NOT_EVALUABLE")}),
+        (DateWithin, "AZ-05", "date", "reject", {}),
     ),
     "adverse_event": _form(
         "adverse_event",
@@ -458,6 +231,11 @@ EDIT_CHECKS: dict[str, tuple[EditCheck, ...]] = {
         (OneOf, "AE-14", "attribution_procedure", "reject", {"values": ATTRIBUTIONS}),
         (Required, "AE-15", "end_date", "query", {"label": "end date",
                                                     "when": When("outcome", ("recovered",))}),
+        (DateWithin, "AE-16", "start_date", "reject", {}),
+        (DateWithin, "AE-17", "end_date", "reject", {}),
+        (DateWithin, "AE-18", "awareness_date", "reject", {}),
+        (DateOrder, "AE-19", "awareness_date", "reject", {"reference_field": "start_date",
+                                                            "reference_label": "start date (onset)"}),
     ),
     "con_med": _form(
         "con_med",
@@ -465,12 +243,15 @@ EDIT_CHECKS: dict[str, tuple[EditCheck, ...]] = {
         (Required, "CM-02", "start_date", "reject", {"label": "start date"}),
         (DateOrder, "CM-03", "end_date", "reject", {"reference_field": "start_date",
                                                       "reference_label": "start date"}),
+        (DateWithin, "CM-04", "start_date", "reject", {}),
+        (DateWithin, "CM-05", "end_date", "reject", {}),
     ),
     "new_anticancer_therapy": _form(
         "new_anticancer_therapy",
         (Required, "NT-01", "description", "reject", {"label": "therapy"}),
         (Required, "NT-02", "start_date", "reject", {"label": "start date"}),
         (DateOrder, "NT-03", "start_date", "reject", _AFTER_CONSENT),
+        (DateWithin, "NT-04", "start_date", "reject", {}),
     ),
     "death": _form(
         "death",
@@ -478,6 +259,9 @@ EDIT_CHECKS: dict[str, tuple[EditCheck, ...]] = {
         (DateOrder, "DE-02", "date", "reject", _AFTER_CONSENT),
         (OneOf, "DE-03", "cause", "reject",
          {"values": ("disease_progression", "adverse_event", "other", "unknown")}),
+        (DateWithin, "DE-04", "date", "reject", {}),
+        (DateOrder, "DE-05", "date", "reject", {"context_key": "screening_date",
+                                                  "reference_label": "screening date"}),
     ),
     "subject_status": _form(
         "subject_status",
@@ -485,5 +269,6 @@ EDIT_CHECKS: dict[str, tuple[EditCheck, ...]] = {
         (Required, "SS-02", "date", "reject", {}),
         (DateOrder, "SS-03", "date", "reject", _AFTER_CONSENT),
         (Required, "SS-04", "reason", "reject", {}),
+        (DateWithin, "SS-05", "date", "reject", {}),
     ),
 }

@@ -4,29 +4,30 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router
 
+from oncotrial.web.api.schemas import StrictSchema
 from oncotrial.web.models import Membership, Site, Study
 from oncotrial.web.services import accounts, queries
 
 router = Router(tags=["manage"])
 
 
-class UserIn(Schema):
+class UserIn(StrictSchema):
     username: str
     password: str
     full_name: str = ""
     email: str = ""
 
 
-class GrantIn(Schema):
+class GrantIn(StrictSchema):
     username: str
     role: str
     study: str = ""
     site: str = ""
 
 
-class RevokeIn(Schema):
+class RevokeIn(StrictSchema):
     reason: str
 
 

@@ -7,15 +7,16 @@ import datetime as dt
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router
 
+from oncotrial.web.api.schemas import StrictSchema
 from oncotrial.web.models import Site
 from oncotrial.web.services import calendars, events, queries, randomization, subjects
 
 router = Router(tags=["subjects"])
 
 
-class ScreeningIn(Schema):
+class ScreeningIn(StrictSchema):
     site: str
     screened_on: dt.date
     initials: str = ""
@@ -23,29 +24,29 @@ class ScreeningIn(Schema):
     birth_year: int | None = None
 
 
-class ConsentIn(Schema):
+class ConsentIn(StrictSchema):
     form_version: str
     signed_on: dt.date
     signer: str
     signer_relationship: str = "self"
 
 
-class EligibilityIn(Schema):
+class EligibilityIn(StrictSchema):
     assessed_on: dt.date
     answers: dict[str, Any]
     judgements: dict[str, bool] = {}
 
 
-class EnrolIn(Schema):
+class EnrolIn(StrictSchema):
     enrolled_on: dt.date
     arm: str = ""
 
 
-class RandomizeIn(Schema):
+class RandomizeIn(StrictSchema):
     factors: dict[str, str] = {}
 
 
-class EventIn(Schema):
+class EventIn(StrictSchema):
     kind: str
     occurred_on: dt.date
     item: str = ""

@@ -8,10 +8,11 @@ the same message and the platform's one error shape. Corrections need ``reason_f
 
 from typing import Any
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from pydantic import create_model
 
 from oncotrial.web.api import api
+from oncotrial.web.api.schemas import StrictSchema
 from oncotrial.web.ecrf import models as m
 from oncotrial.web.ecrf.services import locks, queries, recist, records, sdv, signatures, summaries
 from oncotrial.web.ecrf.services.common import find_record, now, require_subject_reader, snapshot
@@ -41,7 +42,7 @@ def _schema(name: str, fields, extra: dict | None = None, with_meta: bool = True
         definitions["expected_revision"] = (int | None, Field(None, description=(
             "the revision you corrected; a newer revision on the server refuses the save (409)")))
     definitions.update(extra or {})
-    return create_model(name, __base__=Schema, **definitions)
+    return create_model(name, __base__=StrictSchema, **definitions)
 
 
 def record_out(form: str, record) -> dict:
@@ -144,7 +145,7 @@ for _form in records.SIMPLE_FORMS:
     _register_form(_form)
 
 
-class QueryIn(Schema):
+class QueryIn(StrictSchema):
     form: str
     record_id: int
     text: str
@@ -152,33 +153,33 @@ class QueryIn(Schema):
     assigned_to: str = ""
 
 
-class QueryActionIn(Schema):
+class QueryActionIn(StrictSchema):
     answer: str = ""
     note: str = ""
     text: str = ""
 
 
-class VerifyIn(Schema):
+class VerifyIn(StrictSchema):
     form: str
     record_id: int
     field: str = ""
 
 
-class SignIn(Schema):
+class SignIn(StrictSchema):
     scope: str = "casebook"
     visit: str = ""
     password: str
     meaning: str = ""
 
 
-class LockIn(Schema):
+class LockIn(StrictSchema):
     level: str
     visit: str = ""
     form: str = ""
     record_id: int | None = None
 
 
-class UnlockIn(Schema):
+class UnlockIn(StrictSchema):
     reason: str
 
 

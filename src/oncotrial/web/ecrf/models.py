@@ -78,7 +78,7 @@ class DoseAdministration(ClinicalRecord):
     reason = models.CharField(max_length=200, blank=True)
     bsa_m2 = models.DecimalField(max_digits=5, decimal_places=3, null=True, blank=True)
     prescribed_dose = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    percent_of_planned = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    percent_of_planned = models.DecimalField(max_digits=12, decimal_places=1, null=True, blank=True)
 
     class Meta:
         ordering = ["subject_id", "date", "id"]

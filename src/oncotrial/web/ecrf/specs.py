@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -29,6 +29,22 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     help: str = ""
     max_length: int = 200
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def bounds(self) -> str:
+        """The allowed range in words ("at least 1 and at most 5"), empty when none is declared."""
+        low = "" if self.minimum is None else f"at least {self.minimum:g}"
+        high = "" if self.maximum is None else f"at most {self.maximum:g}"
+        return " and ".join(part for part in (low, high) if part)
+
+
+# Coarse bounds checked on the raw text before a number is built: no declared range in the
+# catalogue comes near them, and they keep every conversion after them cheap.
+MAX_NUMBER_CHARS = 32
+MAX_EXPONENT = 12
+MAX_LIST_ITEMS = 20
 
 
 @dataclass(frozen=True)
@@ -63,7 +79,16 @@ LESION_FIELDS = (
     F("treated_by", "choice", "Local therapy", ("none", "MWA", "RFA", "SBRT")),
 )
 
-FORMS: dict[str, FormSpec] = {spec.name: spec for spec in (
+def _with_ranges(form: str, fields: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
+    """Each number field with the range its reject-level `Range` check declares (one declaration:
+    the edit-check catalogue), so parsing refuses an out-of-range magnitude before converting it."""
+    ranges = {check.field: check for name in (form, "new_lesion") for check in ec.EDIT_CHECKS.get(name, ())
+              if isinstance(check, ec.Range) and check.severity == "reject" and check.when is None}
+    return tuple(replace(spec, minimum=ranges[spec.name].minimum, maximum=ranges[spec.name].maximum)
+                 if spec.kind in ("decimal", "integer") and spec.name in ranges else spec for spec in fields)
+
+
+FORMS: dict[str, FormSpec] = {spec.name: replace(spec, fields=_with_ranges(spec.name, spec.fields)) for spec in (
     FormSpec("tumour_assessment", "Tumour assessment", "TumourAssessment", (
         F("visit", max_length=32), F("date", "date", "Assessment date"),
         F("method", "choice", "Imaging method", ec.METHODS),
@@ -121,43 +146,90 @@ FORMS: dict[str, FormSpec] = {spec.name: spec for spec in (
         F("date", "date"), F("reason"),
     ), visit_field="date"),
 )}
+LESION_FIELDS = _with_ranges("lesion", LESION_FIELDS)
 
 
 def parse_value(spec: FieldSpec, raw: Any) -> Any:
-    """One field's value in its type; raises ValueError with a message naming what is allowed."""
+    """One field's value in its type; raises ValueError with a message naming what is allowed.
+
+    Sizes are checked before any conversion: a number's text length and exponent (``int()`` of
+    ``Decimal("1e9999999")`` would build a ten-million-digit integer and hold the server), reported
+    with the range the edit-check catalogue declares; a text's length and its characters (a lone
+    UTF-16 surrogate cannot be stored); a list's number of items.
+    """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return [] if spec.kind == "list" else None
     text = raw.strip() if isinstance(raw, str) else raw
     if spec.kind == "text":
-        if len(str(text)) > spec.max_length:
-            raise ValueError(f"is {len(str(text))} characters long; at most {spec.max_length} allowed")
-        return str(text)
+        return check_text(str(text), spec.max_length)
     if spec.kind == "choice":
         if text not in spec.choices:
-            raise ValueError(f"is {text!r}; allowed: {', '.join(spec.choices)}")
+            raise ValueError(f"is {_shown(text)}; allowed: {', '.join(spec.choices)}")
         return text
     if spec.kind == "date":
         return _parse_date(text)
-    if spec.kind == "decimal":
-        return _parse_decimal(text)
-    if spec.kind == "integer":
-        number = _parse_decimal(text)
-        if number != number.to_integral_value():
-            raise ValueError(f"must be a whole number, not {raw!r}")
-        return int(number)
+    if spec.kind in ("decimal", "integer"):
+        return _parse_number(spec, text)
     if spec.kind == "bool":
         return _parse_bool(text)
     if spec.kind == "list":
-        items = text.split(",") if isinstance(text, str) else list(text)
-        values = [str(item).strip() for item in items if str(item).strip()]
-        if any(len(value) > 16 for value in values):
-            raise ValueError("has an id longer than 16 characters")
-        return values
+        return _parse_list(spec, text)
     raise ValueError(f"unknown field kind {spec.kind}")
 
 
-def parse_form(form: FormSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """All fields of `form` from raw input; raises InvalidInput listing every bad field at once."""
+def check_text(text: str, max_length: int) -> str:
+    """`text` if it is at most `max_length` characters and has no lone surrogate; else ValueError."""
+    if len(text) > max_length:
+        raise ValueError(f"is {len(text)} characters long; at most {max_length} allowed")
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        raise ValueError("holds a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff), which is not a "
+                         "character; retype the text")
+    return text
+
+
+def _parse_list(spec: FieldSpec, text) -> list[str]:
+    items = text.split(",", MAX_LIST_ITEMS + 1) if isinstance(text, str) else text
+    if not isinstance(items, list | tuple) or len(items) > MAX_LIST_ITEMS:
+        raise ValueError(f"must be a list of at most {MAX_LIST_ITEMS} ids")
+    values = [check_text(str(item).strip(), 16) for item in items if str(item).strip()]
+    return values
+
+
+def _parse_number(spec: FieldSpec, text):
+    """A bounded Decimal (or int for integers); the bound is checked on the text and the exponent
+    before anything is computed from the value."""
+    allowed = f"allowed: {spec.bounds}" if spec.bounds else "allowed: a number"
+    if isinstance(text, bool) or not isinstance(text, str | int | float | Decimal):
+        raise ValueError(f"must be a number, not {_shown(text)}")
+    if isinstance(text, int) and abs(text) >= 10 ** MAX_NUMBER_CHARS:
+        raise ValueError(f"has more than {MAX_NUMBER_CHARS} digits ({allowed})")
+    shown = str(text)
+    if len(shown) > MAX_NUMBER_CHARS:
+        raise ValueError(f"is {len(shown)} characters long; a number here has at most {MAX_NUMBER_CHARS} "
+                         f"({allowed})")
+    try:
+        number = Decimal(shown)
+    except InvalidOperation:
+        raise ValueError(f"must be a number, not {_shown(text)}") from None
+    if not number.is_finite():
+        raise ValueError(f"must be a finite number, not {_shown(text)}")
+    if number and not -MAX_EXPONENT <= number.adjusted() <= MAX_EXPONENT:
+        raise ValueError(f"is {shown}, out of range ({allowed})")
+    if spec.kind == "integer":
+        if number != number.to_integral_value():
+            raise ValueError(f"must be a whole number, not {_shown(text)}")
+        return int(number)
+    return number
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def parse_form(form: FormSpec, raw: Mapping[str, Any], subject=None) -> dict[str, Any]:
+    """All fields of `form` from raw input; raises InvalidInput listing every bad field at once
+    (the summary names the subject when one is given)."""
     values, errors = {}, []
     for spec in form.fields:
         try:
@@ -165,7 +237,8 @@ def parse_form(form: FormSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
         except ValueError as problem:
             errors.append({"field": spec.name, "message": f"{spec.label}: {problem}"})
     if errors:
-        raise InvalidInput(errors[0]["message"], field=errors[0]["field"], errors=errors)
+        named = f"subject {subject.identifier}, {form.label.lower()}: " if subject is not None else ""
+        raise InvalidInput(named + errors[0]["message"], field=errors[0]["field"], errors=errors)
     return values
 
 
@@ -175,21 +248,9 @@ def _parse_date(text) -> dt.date:
     if isinstance(text, dt.date):
         return text
     try:
-        return dt.date.fromisoformat(str(text))
+        return dt.date.fromisoformat(str(text)[:32])
     except ValueError:
-        raise ValueError(f"must be a date as YYYY-MM-DD, not {text!r}") from None
-
-
-def _parse_decimal(text) -> Decimal:
-    if isinstance(text, bool):
-        raise ValueError(f"must be a number, not {text!r}")
-    try:
-        number = Decimal(str(text))
-    except InvalidOperation:
-        raise ValueError(f"must be a number, not {text!r}") from None
-    if not number.is_finite():
-        raise ValueError(f"must be a finite number, not {text!r}")
-    return number
+        raise ValueError(f"must be a date as YYYY-MM-DD, not {_shown(text)}") from None
 
 
 def _parse_bool(text) -> bool:
@@ -200,4 +261,4 @@ def _parse_bool(text) -> bool:
         return True
     if lowered in ("false", "off", "no", "0"):
         return False
-    raise ValueError(f"must be yes or no, not {text!r}")
+    raise ValueError(f"must be yes or no, not {_shown(text)}")

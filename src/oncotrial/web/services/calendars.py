@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from oncotrial.errors import OncotrialError
+from oncotrial.errors import InvalidInput, OncotrialError
 from oncotrial.web.models import Subject, SubjectStatus
 from oncotrial.web.services.events import derive_subject_calendar, site_today
 from oncotrial.web.services.permissions import require_study_access, visible_sites
@@ -14,8 +14,26 @@ CLOSED = (SubjectStatus.DIED, SubjectStatus.WITHDRAWN)
 WEEK = dt.timedelta(days=7)
 
 
+AS_OF_YEARS = 20  # how far from today a calendar may be asked to look (back or ahead)
+
+
+def check_as_of(as_of: dt.date | None) -> None:
+    """An `as_of` date within 20 years of today: the calendar engine adds cycles and windows to it,
+    and 9999-12-31 plus a week is not a date."""
+    if as_of is None:
+        return
+    today = dt.date.today()
+    earliest, latest = today.replace(year=today.year - AS_OF_YEARS, day=min(today.day, 28)), \
+        today.replace(year=today.year + AS_OF_YEARS, day=min(today.day, 28))
+    if not earliest <= as_of <= latest:
+        raise InvalidInput(f"as_of {as_of.isoformat()} is not between {earliest.isoformat()} and "
+                           f"{latest.isoformat()}", field="as_of",
+                           hint=f"Ask for a calendar within {AS_OF_YEARS} years of today.")
+
+
 def subject_calendar(user, study, identifier: str, as_of: dt.date | None = None) -> dict:
     """The subject's calendar as plain data: doses, procedures, assessments, flags."""
+    check_as_of(as_of)
     subject = find_subject(user, study, identifier)
     base = {"subject_id": subject.identifier, "site": subject.site.code, "timezone": subject.site.timezone}
     try:
@@ -30,6 +48,7 @@ def subject_calendar(user, study, identifier: str, as_of: dt.date | None = None)
 def worklist(user, study, *, site: str = "", as_of: dt.date | None = None) -> dict:
     """What the sites must do: items due within 7 days and items overdue, per subject."""
     require_study_access(user, study)
+    check_as_of(as_of)
     subjects = Subject.objects.filter(study=study, site__in=visible_sites(user, study),
                                       enrolment__isnull=False).exclude(status__in=CLOSED)
     if site:

@@ -146,13 +146,15 @@ def _facts(protocol, rng, eligible: bool, sex: str) -> dict:
     facts = {}
     for criterion in protocol.eligibility:
         facts[criterion.field] = _meeting(criterion, rng)
-    facts["sex"] = sex if "sex" in facts else facts.get("sex")
+    if "sex" in facts:
+        facts["sex"] = sex
     facts = {k: v for k, v in facts.items() if k}
     if not eligible:
         broken = protocol.eligibility[int(rng.integers(len(protocol.eligibility)))]
         facts[broken.field] = _breaking(broken)
-    if "resection_margin" not in facts:
-        facts["resection_margin"] = str(rng.choice(["R0", "R1"], p=[0.6, 0.4]))
+    margin = str(rng.choice(["R0", "R1"], p=[0.6, 0.4]))  # drawn always: the demo stays the same
+    if "resection_margin" not in facts and any(f.field == "resection_margin" for f in protocol.randomization.factors):
+        facts["resection_margin"] = margin  # only facts the protocol reads are answers (issue 13)
     return facts
 
 

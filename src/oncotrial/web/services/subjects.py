@@ -145,6 +145,7 @@ def assess_eligibility(user, subject: Subject, *, assessed_on: dt.date, answers:
                        hint="record informed consent before any screening procedure")
     _check_not_future(assessed_on, "assessed_on", subject.site)
     version = subject.study.current_version()
+    check_eligibility_answers(subject, version.protocol, answers, judgements or {})
     result = evaluate_eligibility(version.protocol.eligibility, answers, judgements or {})
     record = ScreeningRecord.objects.create(
         subject=subject, assessed_on=assessed_on, answers=answers, eligible=result.eligible,
@@ -159,6 +160,47 @@ def assess_eligibility(user, subject: Subject, *, assessed_on: dt.date, answers:
                                            "reasons": record.reasons})
                  + [{"field": "status", "old": old_status, "new": subject.status}])
     return record
+
+
+NUMERIC = (">=", "<=", ">", "<")
+MAX_FACT = 1e9  # no laboratory value or count in a criterion comes near it
+
+
+def check_eligibility_answers(subject: Subject, protocol, answers: dict, judgements: dict) -> None:
+    """Answers only for the facts the protocol's criteria read (each of the type its criterion
+    compares: a number, yes/no, a code) and the facts its stratification factors read; judgements
+    only for criteria ids. InvalidInput names each answer that is not."""
+    criteria = protocol.eligibility
+    by_field = {c.field: c for c in criteria if c.field}
+    known = set(by_field) | {f.field for f in protocol.randomization.factors if f.field}
+    errors = [{"field": f"answers.{name}", "message": f"answer {name!r} is not a screening fact of this "
+               f"protocol; allowed: {', '.join(sorted(known))}"} for name in answers if name not in known]
+    ids = {c.id for c in criteria}
+    errors += [{"field": f"judgements.{name}", "message": f"judgement {name!r} is not a criterion of this "
+                f"protocol; allowed: {', '.join(sorted(ids))}"} for name in judgements if name not in ids]
+    for name, value in answers.items():
+        problem = _answer_problem(by_field.get(name), value) if name in known else ""
+        if problem:
+            errors.append({"field": f"answers.{name}", "message": f"answer {name}: {problem}"})
+    if errors:
+        raise InvalidInput(f"subject {subject.identifier}: " + "; ".join(e["message"] for e in errors),
+                           field=errors[0]["field"], errors=errors)
+
+
+def _answer_problem(criterion, value) -> str:
+    if value is None:
+        return ""
+    if criterion is None:  # a stratification fact: a level such as "R0"
+        return "" if isinstance(value, str) and len(value) <= 200 else "must be a text of at most 200 characters"
+    if criterion.operator in ("is_true", "is_false"):
+        return "" if isinstance(value, bool) else "must be true or false"
+    if criterion.operator in NUMERIC:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not -MAX_FACT <= value <= MAX_FACT:
+            return f"must be a number between {-MAX_FACT:g} and {MAX_FACT:g}"
+        return ""
+    if isinstance(value, str) and len(value) > 200:
+        return "is longer than 200 characters"
+    return "" if isinstance(value, str | int | float | bool) else "must be a text, a number or true / false"
 
 
 @transaction.atomic

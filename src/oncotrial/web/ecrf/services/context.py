@@ -10,6 +10,15 @@ from oncotrial.domain.conduct.dosing import compute_prescribed_dose
 from oncotrial.errors import InvalidInput
 from oncotrial.web.ecrf import models as m
 
+EARLIEST_YEAR = 1900  # when the year of birth is not recorded
+
+
+def site_today(subject) -> dt.date:
+    """Today in the site's time zone: a date after it has not happened yet."""
+    from django.utils import timezone
+
+    return timezone.now().astimezone(ZoneInfo(subject.site.timezone or "UTC")).date()
+
 
 def consent_date(subject) -> dt.date | None:
     first = subject.consents.order_by("signed_on").first()
@@ -59,7 +68,9 @@ def treated_lesions(subject) -> dict[str, tuple[str, dt.date]]:
 
 def build_context(subject, form: str, values: dict, record=None) -> dict:
     """The context dict `run_edit_checks` reads for one form."""
-    context = {"consent_date": consent_date(subject), "randomization_date": randomization_date(subject)}
+    context = {"consent_date": consent_date(subject), "randomization_date": randomization_date(subject),
+               "screening_date": subject.screened_on, "today": site_today(subject),
+               "earliest_date": dt.date(subject.birth_year or EARLIEST_YEAR, 1, 1)}
     if form == "tumour_assessment":
         baseline = baseline_assessment(subject, exclude_pk=record.pk if record else None)
         context["baseline_date"] = baseline.date if baseline else None

@@ -4,6 +4,8 @@ re-run of their check passes (edc-systems.md §3.4; clinicedc-lessons.md §6.1.6
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 
 from oncotrial.errors import Conflict, InvalidInput
@@ -29,11 +31,27 @@ def _audit(user, role, query, action, changes, how, reason=""):
                  changes=changes, reason=reason)
 
 
+def check_query_field(subject, form: str, field: str) -> None:
+    """A query is about the whole record (no field) or one field the form has."""
+    from oncotrial.web.ecrf.specs import FORMS, LESION_FIELDS
+
+    allowed = list(FORMS[form].field_names) + (["lesions"] + [f"lesions.{f.name}" for f in LESION_FIELDS]
+                                                 if form == "tumour_assessment" else [])
+    row = re.fullmatch(r"lesions\[(\d{1,3})\]\.(\w+)", field or "")
+    if row and form == "tumour_assessment" and f"lesions.{row.group(2)}" in allowed:
+        return
+    if field and field not in allowed:
+        raise InvalidInput(f"subject {subject.identifier}: {field!r} is not a field of the "
+                           f"{FORMS[form].label.lower()} form; allowed: {', '.join(allowed)} (or none for the "
+                           "whole record)", field="field")
+
+
 @transaction.atomic
 def open_query(user, subject, *, form: str, record_id: int, text: str, field: str = "",
                assigned_to=None, how: str = "page") -> m.Query:
     membership = require_any(user, subject, QUERY_OPENERS, "open a query")
     find_record(form, record_id, subject)
+    check_query_field(subject, form, field)
     if not (text or "").strip():
         raise InvalidInput("the query text is required", field="text",
                            hint="Say what is unclear and what the site should check.")

@@ -62,7 +62,7 @@ def save_tumour_assessment(user, subject, header: dict, lesions: list[dict], *, 
     membership = require_site_staff(user, subject, "enter tumour assessments")
     record = find_record(FORM, record_id, subject, for_update=True) if record_id else None
     check_revision(FORM, record, expected_revision)
-    values = parse_form(FORMS[FORM], header)
+    values = parse_form(FORMS[FORM], header, subject=subject)
     values["is_baseline"] = bool(values.get("is_baseline"))
     check_not_locked(subject, FORM, record, values.get("visit") or (record.visit if record else ""))
     if record is not None and record.visit != values.get("visit"):
@@ -97,7 +97,15 @@ def _check_visit_is_free(subject, visit: str, record) -> None:
                        field="visit", hint="open that assessment and correct it, or name another visit")
 
 
+MAX_LESION_ROWS = 60  # 5 targets, and generous room for non-target and new lesions
+
+
 def _parse_lesions(subject, header: dict, raw_rows: list[dict]) -> list[dict]:
+    if not isinstance(raw_rows, list | tuple) or len(raw_rows) > MAX_LESION_ROWS:
+        count = len(raw_rows) if isinstance(raw_rows, list | tuple) else "not a list of"
+        raise InvalidInput(f"subject {subject.identifier}: an assessment has {count} lesion rows; at most "
+                           f"{MAX_LESION_ROWS} allowed", field="lesions",
+                           hint="Record one row per lesion: at most 5 targets, then non-target and new lesions.")
     is_baseline = header["is_baseline"]
     context = {"baseline_lesion_ids": None if is_baseline else ctx.baseline_lesion_ids(subject)}
     rows, errors = [], []

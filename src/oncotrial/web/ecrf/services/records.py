@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext, gettext_noop
 
 from oncotrial.domain.conduct.edit_checks import CheckFailure, run_edit_checks
-from oncotrial.errors import InvalidInput
+from oncotrial.errors import Conflict, InvalidInput
 from oncotrial.web.ecrf.services import context as ctx
 from oncotrial.web.ecrf.services.calendar_link import record_calendar_event, update_calendar_events
 from oncotrial.web.ecrf.services.common import (
@@ -27,6 +27,8 @@ from oncotrial.web.ecrf.services.sdv import drop_changed_verifications
 from oncotrial.web.ecrf.specs import FORMS, parse_form
 from oncotrial.web.services.audit import changes_from, record_audit
 
+# A dose more than 10 times the prescribed one is a unit or typing error; the column holds 99999.9.
+MAX_PERCENT_OF_PLANNED = 1000
 SIMPLE_FORMS = tuple(name for name in FORMS if name != "tumour_assessment")
 
 
@@ -66,7 +68,8 @@ def save_record(user, subject, form: str, raw: dict, *, record_id=None, reason: 
     record = find_record(form, record_id, subject, for_update=True) if record_id else None
     check_revision(form, record, expected_revision)
     check_not_locked(subject, form, record, record_visit(form, record) if record else "")
-    values = parse_form(FORMS[form], raw)
+    values = parse_form(FORMS[form], raw, subject=subject)
+    check_subject_takes_part(subject, form)
     context = ctx.build_context(subject, form, values, record)
     raise_rejections(run_edit_checks(form, values, context))
     extras = _derived(subject, form, values)
@@ -86,6 +89,14 @@ def save_record(user, subject, form: str, raw: dict, *, record_id=None, reason: 
     else:
         update_calendar_events(user, subject, form, record, reason=reason, how=how)
     return record
+
+
+def check_subject_takes_part(subject, form: str) -> None:
+    """A death is recorded for a subject in the trial, not for one who failed screening."""
+    if form == "death" and subject.status == "screen_failed":
+        raise Conflict(f"subject {subject.identifier} is screen_failed; a death is recorded only for a "
+                       "subject in the trial (screening, eligible, enrolled or later)", field="subject",
+                       hint="Record the death in the screening log notes instead.")
 
 
 def _write(model, subject, user, record, values: dict):
@@ -121,6 +132,11 @@ def _dose_extras(subject, values: dict) -> dict:
     given = values.get("dose")
     percent = (Decimal(str(round(100 * float(given) / prescribed.dose, 1)))
                if given is not None and prescribed.dose else None)
+    if percent is not None and percent > MAX_PERCENT_OF_PLANNED:
+        raise InvalidInput(f"subject {subject.identifier}: dose {given} {values.get('unit') or ''} is "
+                           f"{percent}% of the prescribed dose ({prescribed.dose:g}); at most "
+                           f"{MAX_PERCENT_OF_PLANNED}% of the prescribed dose can be recorded", field="dose",
+                           hint="Check the unit (mg, g, mcg), the height, the weight and the reduction.")
     return {
         "bsa_m2": None if prescribed.bsa_m2 is None else Decimal(str(prescribed.bsa_m2)),
         "prescribed_dose": Decimal(str(prescribed.dose)),

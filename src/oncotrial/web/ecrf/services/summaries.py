@@ -37,7 +37,12 @@ def sae_clock(ae: m.AdverseEvent, moment: dt.datetime) -> dict | None:
     zone = ZoneInfo(ae.subject.site.timezone or "UTC")
     aware = ae.awareness_date or ae.start_date
     aware_at = dt.datetime.combine(aware, dt.time(0, 0), tzinfo=zone)
-    due = aware_at + dt.timedelta(hours=SAE_REPORTING_HOURS)
+    try:
+        due = aware_at + dt.timedelta(hours=SAE_REPORTING_HOURS)
+    except OverflowError:  # a row stored before dates were bounded (9999-12-31): no deadline exists
+        return {"aware_on": aware.isoformat(), "aware_at": aware_at.isoformat(), "due": None,
+                "timezone": zone.key, "hours_left": None, "state": "invalid_date", "reported_at": None,
+                "met": False, "overdue": False}
     reported_at = _reported_serious_at(ae)
     if reported_at is not None and reported_at > moment:
         reported_at = None  # the clock as it stood at `moment`, before the report
