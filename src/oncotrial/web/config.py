@@ -3,6 +3,7 @@ tests can read them without configuring Django."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -59,6 +60,25 @@ def parse_database_url(url: str) -> dict:
         field="ONCOTRIAL_DATABASE_URL",
         hint="e.g. sqlite:////var/lib/oncotrial/db.sqlite3 or postgresql://user@host:5432/oncotrial",
     )
+
+
+def restrict_sqlite_files(name: str) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite opens it, in a folder only the owner
+    can enter, and narrow an existing file and its -wal / -shm to 0600. SQLite gives the -wal and
+    -shm files the permissions of the database file, so they follow."""
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(FileExistsError):  # another process created it first
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            if candidate.exists() and candidate.stat().st_mode & 0o077:
+                candidate.chmod(0o600)
+        except OSError:  # not ours to change (another user's file): leave it to the operator
+            pass
 
 
 def is_postgresql(url: str | None = None) -> bool:

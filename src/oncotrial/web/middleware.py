@@ -24,3 +24,21 @@ class SecurityHeadersMiddleware:
         if not request.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def client_address(request) -> str:
+    """The client's address: ``REMOTE_ADDR``, unless that is a proxy named in
+    ``ONCOTRIAL_TRUSTED_PROXIES``; then the right-most ``X-Forwarded-For`` entry that is not itself a
+    trusted proxy (entries left of it were written by the client and can be forged). Used by the
+    login lockout (django-axes) and the audit trail."""
+    from django.conf import settings
+
+    remote = (request.META.get("REMOTE_ADDR") or "").strip()
+    trusted = set(getattr(settings, "ONCOTRIAL_TRUSTED_PROXIES", ()))
+    if remote not in trusted:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    for address in reversed(forwarded):
+        if address not in trusted:
+            return address[:64]
+    return remote

@@ -3,7 +3,8 @@
 ``ONCOTRIAL_HOME`` (default ``~/.oncotrial``), ``ONCOTRIAL_DATABASE_URL`` (default: SQLite file in the
 home), ``ONCOTRIAL_SECRET_KEY`` (default: generated and stored in the home), ``ONCOTRIAL_DEBUG`` (off),
 ``ONCOTRIAL_ALLOWED_HOSTS``, ``ONCOTRIAL_HTTPS`` (secure cookies and HSTS), ``ONCOTRIAL_SESSION_MINUTES``
-(idle timeout, 30), ``ONCOTRIAL_LOCKOUT_FAILURES`` (5), ``ONCOTRIAL_LOCKOUT_MINUTES`` (15).
+(idle timeout, 30), ``ONCOTRIAL_LOCKOUT_FAILURES`` (5), ``ONCOTRIAL_LOCKOUT_MINUTES`` (15),
+``ONCOTRIAL_TRUSTED_PROXIES`` (reverse proxies whose ``X-Forwarded-For`` names the client).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from oncotrial.web.config import (
     load_or_create_secret_key,
     oncotrial_home,
     parse_database_url,
+    restrict_sqlite_files,
 )
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -84,6 +86,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": parse_database_url(database_url())}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    restrict_sqlite_files(DATABASES["default"]["NAME"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -108,7 +112,12 @@ LOGOUT_REDIRECT_URL = "login"
 # Lockout after repeated failures (Castor locks after 10; we default to 5 within the cool-off).
 AXES_FAILURE_LIMIT = int(os.environ.get("ONCOTRIAL_LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ONCOTRIAL_LOCKOUT_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one locks
+# Locked per user name AND client address together: behind a reverse proxy, failures by one person
+# lock neither everyone (per address alone) nor the victim's own login from elsewhere (per name alone).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Proxies whose X-Forwarded-For is believed (comma-separated addresses); none by default.
+ONCOTRIAL_TRUSTED_PROXIES = tuple(env_list("ONCOTRIAL_TRUSTED_PROXIES", ""))
+AXES_CLIENT_IP_CALLABLE = "oncotrial.web.middleware.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "oncotrial.web.views.errors.locked_out"
 AXES_VERBOSE = False

@@ -13,7 +13,9 @@ def _how(request) -> str:
 
 
 def _addr(request) -> str:
-    return (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
+    from oncotrial.web.middleware import client_address
+
+    return client_address(request) if request is not None else ""
 
 
 @receiver(user_logged_in)

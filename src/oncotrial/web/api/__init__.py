@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from oncotrial import __version__
 from oncotrial.errors import OncotrialError
@@ -30,7 +30,17 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(title="oncotrial", version=__version__, auth=[TokenAuth(), django_auth], urls_namespace="api",
+class BrowserSessionAuth(SessionAuth):
+    """The browser session; a request with no logged-in user is answered 401 (not logged in) before
+    the CSRF check, whose 403 is for a logged-in session without the token."""
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+api = NinjaAPI(title="oncotrial", version=__version__, auth=[TokenAuth(), BrowserSessionAuth()], urls_namespace="api",
                description="EDC core: studies, subjects, screening to randomization, calendars, audit.")
 
 

@@ -120,14 +120,14 @@ def deactivate_user(actor, user, *, reason: str, how: str = "page"):
 def export_access_review(actor, *, how: str = "page") -> str:
     """CSV for the periodic access review (ICH E6(R3) 4.2.2): every account, whether it is active, its
     roles, and its last login and last failed login; the export is itself audited."""
-    import csv
     import io
 
     from oncotrial.web.models import AuditEvent
+    from oncotrial.web.services.csv_cells import safe_csv_writer
 
     actor_role = _require_administrator(actor, how)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = safe_csv_writer(out)
     writer.writerow(["username", "full_name", "active", "roles", "last_login_utc", "last_failed_login_utc"])
     for user in get_user_model().objects.order_by("username"):
         roles = "; ".join(f"{m.role}@{m.study.code if m.study else '*'}/{m.site.code if m.site else '*'}"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
 from django.db import transaction
 
 from oncotrial.web.services.audit import record_audit
+from oncotrial.web.services.csv_cells import safe_csv_writer
 from oncotrial.web.services.permissions import AUDIT_READERS, require_role
 from oncotrial.web.services.queries import AUDIT_COLUMNS, list_audit
 
@@ -18,7 +18,7 @@ def export_audit_csv(user, study, *, how: str = "page", **filters) -> str:
     membership = require_role(user, study, None, AUDIT_READERS, "export the audit trail")
     rows = list_audit(user, study, limit=None, **filters)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = safe_csv_writer(out)
     writer.writerow(AUDIT_COLUMNS)
     for row in rows:
         writer.writerow([json.dumps(row[c], ensure_ascii=False) if c == "changes" else row[c]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 
+from oncotrial.web.middleware import client_address
 from oncotrial.web.services.audit import record_audit
 
 
@@ -46,7 +47,7 @@ def login_view(request):
             device, ok = _confirmed_device(user, data["otp_token"].strip())
             if not ok:
                 record_audit(user=user, action="login_failed", how="page", reason="two-factor code",
-                             remote_addr=request.META.get("REMOTE_ADDR", ""))
+                             remote_addr=client_address(request))
                 form.add_error("otp_token", _("The authenticator code is missing or not correct."))
             else:
                 auth_login(request, user)

@@ -21,6 +21,7 @@ from oncotrial.web.ecrf.services.common import (
     require_subject_reader,
     snapshot,
 )
+from oncotrial.web.models import AuditEvent
 from oncotrial.web.services.audit import record_audit
 
 SCOPES = ("visit", "casebook")
@@ -51,6 +52,7 @@ def sign(user, subject, *, scope: str, password: str, visit: str = "", meaning: 
         raise InvalidInput(f"scope {scope!r} is not one of {', '.join(SCOPES)}", field="scope")
     if scope == "visit" and not m.TumourAssessment.objects.filter(subject=subject, visit=visit).exists():
         raise InvalidInput(f"visit {visit!r} has no data for subject {subject.identifier}", field="visit")
+    check_signing_not_locked(user, membership, subject, how)
     if not password or not user.check_password(password):
         with transaction.atomic():
             record_audit(user=user, role=membership.role, action="signature_failed", how=how,
@@ -59,6 +61,43 @@ def sign(user, subject, *, scope: str, password: str, visit: str = "", meaning: 
         raise PermissionDenied("the password does not match; the signature was not applied",
                                field="password", hint="Re-enter your own login password to sign.")
     return _apply(user, membership, subject, scope, visit, meaning, how)
+
+
+class SigningLocked(PermissionDenied):
+    """Too many wrong signature passwords in a row: signing waits for the cool-off (429)."""
+
+    status = 429
+
+
+def recent_signature_failures(user) -> int:
+    """Wrong signature passwords by `user` since their last signature, within the cool-off."""
+    from django.conf import settings
+
+    since = now() - settings.AXES_COOLOFF_TIME
+    last = (AuditEvent.objects.filter(user=user, action__in=("signature", "signature_unlocked"))
+            .order_by("-sequence").values_list("occurred_at", flat=True).first())
+    if last is not None and last > since:
+        since = last
+    return AuditEvent.objects.filter(user=user, action="signature_failed", occurred_at__gt=since).count()
+
+
+def check_signing_not_locked(user, membership, subject, how: str) -> None:
+    """After as many wrong passwords as a login may have (``ONCOTRIAL_LOCKOUT_FAILURES``), refuse
+    signing, even with the right password, for ``ONCOTRIAL_LOCKOUT_MINUTES``; each refusal is
+    audited (21 CFR 11.300(d): attempts at unauthorized use are detected and reported)."""
+    from django.conf import settings
+
+    failures = recent_signature_failures(user)
+    if failures < settings.AXES_FAILURE_LIMIT:
+        return
+    with transaction.atomic():
+        record_audit(user=user, role=membership.role, action="signature_locked", how=how, entity="signature",
+                     study=subject.study, site=subject.site, subject=subject,
+                     changes=[{"field": "failures", "old": None, "new": failures}])
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    raise SigningLocked(f"signing is locked for {user.username} after {failures} wrong passwords; try again in "
+                        f"{minutes} minutes", field="password",
+                        hint="If you did not make these attempts, tell your study administrator.")
 
 
 @transaction.atomic
