@@ -23,6 +23,7 @@ COMMAND_MODULES: list[str] = [
     "ecrf",
     "calendar",
     "randomization",
+    "backup",
     "report",
 ]
 

@@ -48,7 +48,8 @@ def _register_server(subparsers) -> None:
     migrate.set_defaults(func=migrate_command)
     demo = subparsers.add_parser("demo", help="build the deterministic demo database (both seed trials)")
     demo.add_argument("--seed", type=int, default=20241, help="random seed (default 20241)")
-    demo.add_argument("--reset", action="store_true", help="delete the SQLite database file first")
+    demo.add_argument("--reset", action="store_true",
+                      help="start from an empty database: delete the SQLite file, or drop every PostgreSQL table")
     demo.set_defaults(func=demo_command)
 
 
@@ -244,12 +245,14 @@ def demo_command(args: argparse.Namespace) -> int:
     if args.reset:
         _remove_sqlite_database()
     setup_django()
+    if args.reset:
+        _drop_postgresql_tables()
     migrate_database()
     from oncotrial.web.models import Study
 
     if Study.objects.exists():
         raise InvalidInput("the database already holds studies; the demo needs an empty one",
-                           hint="run `oncotrial demo --reset` (SQLite) or point ONCOTRIAL_DATABASE_URL elsewhere")
+                           hint="run `oncotrial demo --reset` or point ONCOTRIAL_DATABASE_URL elsewhere")
     _build_demo(seed=args.seed)
     _print_demo_logins()
     return 0
@@ -264,6 +267,21 @@ def _remove_sqlite_database() -> None:
             path = config["NAME"] + suffix
             if os.path.exists(path):
                 os.remove(path)
+
+
+def _drop_postgresql_tables() -> None:
+    """`demo --reset` on PostgreSQL: drop every table of the database (the audit trail's triggers
+    refuse DELETE and TRUNCATE, by design; DROP TABLE is the owner's deliberate act), so the
+    migrations build it afresh."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        return
+    tables = connection.introspection.table_names()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
+    print(f"demo --reset: dropped {len(tables)} tables of the PostgreSQL database", flush=True)
 
 
 def _build_demo(seed: int) -> None:
