@@ -36,6 +36,7 @@ DEMO_USERS = (
     ("datamanager", "Dana Datamanager", Role.DATA_MANAGER, None),
     ("statistician", "Stan Statistician", Role.STATISTICIAN, None),
     ("unblinded", "Una Unblinded", Role.UNBLINDED_STATISTICIAN, None),
+    ("dsmb", "Dora DSMB", Role.DSMB, None),
     ("sponsor", "Spencer Sponsor", Role.SPONSOR_VIEWER, None),
 )
 DEMO_SITES = (
