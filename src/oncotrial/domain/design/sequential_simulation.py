@@ -10,6 +10,7 @@ events and the expected duration.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
@@ -21,11 +22,12 @@ from oncotrial.domain.design.sampling import (
 )
 from oncotrial.domain.design.sequential import GroupSequentialDesign
 from oncotrial.domain.design.simulation import (
+    SimulationPlan,
     SimulationResult,
     TwoArmTrial,
     check_runs,
     draw_two_arm_subjects,
-    run_chunks,
+    run_plan,
 )
 from oncotrial.domain.stats.batched import logrank_test_batched, sort_survival_rows
 from oncotrial.errors import InvalidInput
@@ -65,13 +67,24 @@ def simulate_group_sequential_trials(
     ``trial.analysis`` is ignored: the looks are at the events of :func:`compute_look_events`.
     ``summaries`` holds the rejection rate and the stopping probability at each look.
     """
+    plan = plan_group_sequential_trials(trial, design, max_events, runs, chunk_size=chunk_size, xp=xp)
+    return run_plan(plan, rng, progress, workers, xp)
+
+
+def plan_group_sequential_trials(trial: TwoArmTrial, design: GroupSequentialDesign, max_events: int,
+                                 runs: int, *, chunk_size: int = 20_000, xp=np) -> SimulationPlan:
+    """The chunks and the finish of :func:`simulate_group_sequential_trials` (checked first)."""
     if design.k_max < 1 or not isinstance(max_events, int) or max_events > trial.subjects:
         raise InvalidInput(f"max_events is {max_events!r}; it must be a whole number up to the "
                            f"{trial.subjects} subjects", field="max_events", hint="e.g. 60")
     check_runs(runs, chunk_size)
     looks = compute_look_events(design, max_events)
-    parts = run_chunks(lambda size, source: _sequential_chunk(trial, looks, size, source, xp),
-                       runs, chunk_size, progress, rng, workers, xp)
+    return SimulationPlan(runs, chunk_size, partial(_sequential_chunk, trial, looks, xp=xp),
+                          partial(_finish_sequential, trial, design, looks, runs))
+
+
+def _finish_sequential(trial: TwoArmTrial, design: GroupSequentialDesign, looks, runs: int, parts: dict
+                       ) -> SimulationResult:
     crossed = parts["z"] <= -np.asarray(design.critical_values)[None, :]
     rejected = crossed.any(axis=1)
     stop = np.where(rejected, np.argmax(crossed, axis=1), design.k_max - 1)

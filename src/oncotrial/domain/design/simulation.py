@@ -10,9 +10,10 @@ GPU when installed).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from scipy.stats import norm
@@ -111,6 +112,57 @@ class SimulationResult:
         return dict(self.__dict__, warnings=list(self.warnings))
 
 
+@dataclass(frozen=True)
+class SimulationPlan:
+    """A simulation split into independent chunks, so that any executor can run them.
+
+    ``chunk(size, generator)`` draws and analyses ``size`` trials and returns per-trial arrays; it
+    is pure (its output depends on its arguments only) and picklable, so a dask worker can run it.
+    ``finish(parts)`` turns the chunks' arrays, concatenated in chunk order, into the result. Chunk
+    ``i`` has ``chunk_sizes()[i]`` trials and draws from the ``i``-th generator ``rng.spawn`` gives
+    (:func:`chunk_generators`), so a seed and a chunk size fix the result whoever runs the chunks.
+    """
+
+    runs: int
+    chunk_size: int
+    chunk: Callable
+    finish: Callable
+
+    def chunk_sizes(self) -> list[int]:
+        """Trials per chunk: ``chunk_size`` each, the remainder in the last."""
+        return [min(self.chunk_size, self.runs - start) for start in range(0, self.runs, self.chunk_size)]
+
+
+def chunk_generators(rng: np.random.Generator, count: int) -> list[np.random.Generator]:
+    """Independent child generators, one per chunk (``SeedSequence.spawn`` under ``rng``).
+
+    Spawning advances ``rng``'s spawn counter, so pass a fresh ``default_rng(seed)`` for a
+    reproducible run.
+    """
+    return rng.spawn(count)
+
+
+def run_chunk(chunk: Callable, size: int, generator, xp=np) -> dict[str, np.ndarray]:
+    """One chunk's per-trial arrays on the host (a device generator is seeded from ``generator``)."""
+    source = generator if xp is np else _device_generator(generator, xp)
+    return {name: _to_numpy(values, xp) for name, values in chunk(size, source).items()}
+
+
+def combine_chunks(parts: Iterable[dict]) -> dict[str, np.ndarray]:
+    """Per-trial arrays of all chunks, concatenated in the order given (chunk order)."""
+    collected: dict[str, list] = {}
+    for part in parts:
+        for name, values in part.items():
+            collected.setdefault(name, []).append(values)
+    return {name: np.concatenate(values) for name, values in collected.items()}
+
+
+def run_plan(plan: SimulationPlan, rng: np.random.Generator, progress: Progress | None = None,
+             workers: int = 1, xp=np) -> SimulationResult:
+    """Run a plan in this process (``workers`` threads) and finish it."""
+    return plan.finish(run_chunks(plan.chunk, plan.runs, plan.chunk_size, progress, rng, workers, xp))
+
+
 def check_trial_basics(subjects: int, accrual_months: float, dropout: float, accrual: str) -> None:
     """Subjects (>= 2), accrual time (> 0), annual drop-out in [0, 1) and the accrual pattern."""
     if not isinstance(subjects, int) or subjects < 2:
@@ -200,12 +252,22 @@ def simulate_two_arm_trials(
     >>> 0.45 < r.rejection_rate < 0.56
     True
     """
+    return run_plan(plan_two_arm_trials(trial, runs, chunk_size=chunk_size, summaries=summaries, xp=xp),
+                    rng, progress, workers, xp)
+
+
+def plan_two_arm_trials(trial: TwoArmTrial, runs: int, *, chunk_size: int = 20_000,
+                        summaries: bool = True, xp=np) -> SimulationPlan:
+    """The chunks and the finish of :func:`simulate_two_arm_trials` (checked before any drawing)."""
     _check_two_arm(trial)
     check_runs(runs, chunk_size)
-    parts = run_chunks(lambda size, source: _two_arm_chunk(trial, size, source, xp, summaries),
-                        runs, chunk_size, progress, rng, workers, xp)
+    return SimulationPlan(runs, chunk_size, partial(_two_arm_chunk, trial, xp=xp, summaries=summaries),
+                          partial(_finish_two_arm, trial, runs, summaries))
+
+
+def _finish_two_arm(trial: TwoArmTrial, runs: int, summaries: bool, parts: dict) -> SimulationResult:
     reject = _rejects(parts["z"], trial)
-    return _result(trial, runs, rng, parts, reject, _two_arm_summaries(parts) if summaries else {})
+    return _result(trial, runs, None, parts, reject, _two_arm_summaries(parts) if summaries else {})
 
 
 def _rejects(z, trial: TwoArmTrial):
@@ -234,24 +296,25 @@ def run_chunks(chunk, runs: int, chunk_size: int, progress, rng, workers: int, x
     the number of worker threads (numpy releases the GIL in its array loops, so two threads use
     two cores).
     """
-    sizes = [min(chunk_size, runs - start) for start in range(0, runs, chunk_size)]
-    children = rng.spawn(len(sizes))
+    sizes = SimulationPlan(runs, chunk_size, chunk, None).chunk_sizes()
+    children = chunk_generators(rng, len(sizes))
 
     def work(i: int) -> dict:
-        source = children[i] if xp is np else _device_generator(children[i], xp)
-        return {name: _to_numpy(values, xp) for name, values in chunk(sizes[i], source).items()}
+        return run_chunk(chunk, sizes[i], children[i], xp)
 
-    collected: dict[str, list] = {}
-    done = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         parts = pool.map(work, range(len(sizes))) if workers > 1 else map(work, range(len(sizes)))
-        for i, part in enumerate(parts):
-            for name, values in part.items():
-                collected.setdefault(name, []).append(values)
-            done += sizes[i]
-            if progress is not None:
-                progress(done, runs)
-    return {name: np.concatenate(parts) for name, parts in collected.items()}
+        return combine_chunks(_reporting(parts, sizes, progress, runs))
+
+
+def _reporting(parts, sizes: list[int], progress: Progress | None, runs: int):
+    """Pass the chunks through in order, calling ``progress(done, runs)`` after each."""
+    done = 0
+    for size, part in zip(sizes, parts, strict=True):
+        done += size
+        if progress is not None:
+            progress(done, runs)
+        yield part
 
 
 def _device_generator(generator: np.random.Generator, xp):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy.integrate import quad
@@ -25,11 +26,12 @@ from oncotrial.domain.design.checks import check_error_rates, check_positive, ch
 from oncotrial.domain.design.models import AnalysisRule, PiecewiseExponential  # noqa: F401 (doctest)
 from oncotrial.domain.design.sampling import entry_times, observe, unit_exponentials
 from oncotrial.domain.design.simulation import (
+    SimulationPlan,
     SimulationResult,
     SingleArmTrial,
     check_runs,
     check_trial_basics,
-    run_chunks,
+    run_plan,
     summarise_quantiles,
 )
 from oncotrial.domain.stats.batched import estimate_km_batched, sort_survival_rows
@@ -159,14 +161,25 @@ def simulate_single_arm_trials(
     >>> 0.5 < r.rejection_rate < 0.9
     True
     """
+    return run_plan(plan_single_arm_trials(trial, runs, chunk_size=chunk_size, xp=xp), rng, progress,
+                    workers, xp)
+
+
+def plan_single_arm_trials(trial: SingleArmTrial, runs: int, *, chunk_size: int = 20_000,
+                           xp=np) -> SimulationPlan:
+    """The chunks and the finish of :func:`simulate_single_arm_trials` (checked before any drawing)."""
     check_trial_basics(trial.subjects, trial.accrual_months, trial.dropout_per_year, trial.accrual)
     check_runs(runs, chunk_size)
     if not 0.0 < trial.p0 < 1.0:
         raise InvalidInput(f"p0 is {trial.p0!r}; it must lie in (0, 1)", field="p0")
     analysis = trial.analysis or AnalysisRule(
         calendar_months=trial.accrual_months + trial.landmark_months + trial.scans.window_months)
-    parts = run_chunks(lambda size, source: _single_arm_chunk(trial, analysis, size, source, xp),
-                        runs, chunk_size, progress, rng, workers, xp)
+    return SimulationPlan(runs, chunk_size, partial(_single_arm_chunk, trial, analysis, xp=xp),
+                          partial(_finish_single_arm, trial, analysis, runs))
+
+
+def _finish_single_arm(trial: SingleArmTrial, analysis: AnalysisRule, runs: int, parts: dict
+                       ) -> SimulationResult:
     z = norm.isf(trial.alpha)
     lower, upper = _loglog_limits(parts["survival"].astype(np.float64),
                                   parts["variance"].astype(np.float64), z)
