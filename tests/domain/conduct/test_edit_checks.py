@@ -4,15 +4,8 @@ from datetime import date
 
 import pytest
 
-from oncotrial.domain.conduct.edit_checks import (
-    EDIT_CHECKS,
-    DateOrder,
-    Range,
-    Required,
-    When,
-    describe_edit_checks,
-    run_edit_checks,
-)
+from oncotrial.domain.conduct.check_kinds import DateOrder, Range, Required, When
+from oncotrial.domain.conduct.edit_checks import EDIT_CHECKS, describe_edit_checks, run_edit_checks
 from oncotrial.errors import InvalidInput
 
 CONTEXT = {"consent_date": date(2024, 1, 10), "randomization_date": date(2024, 1, 20),

@@ -29,14 +29,9 @@ from oncotrial.domain.conduct.check_kinds import (
     Range,
     RelativeLimit,
     Required,
-    Severity,
     When,
 )
 from oncotrial.errors import InvalidInput
-
-__all__ = ["CheckFailure", "DateOrder", "DateWithin", "EditCheck", "MemberOf", "OneOf", "Range", "RelativeLimit",
-           "Required", "Severity", "When", "EDIT_CHECKS", "describe_edit_checks", "run_edit_checks"]
-
 
 
 def run_edit_checks(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from oncotrial.domain.conduct import check_kinds
 from oncotrial.domain.conduct import edit_checks as ec
 from oncotrial.errors import InvalidInput
 
@@ -83,7 +84,7 @@ def _with_ranges(form: str, fields: tuple[FieldSpec, ...]) -> tuple[FieldSpec, .
     """Each number field with the range its reject-level `Range` check declares (one declaration:
     the edit-check catalogue), so parsing refuses an out-of-range magnitude before converting it."""
     ranges = {check.field: check for name in (form, "new_lesion") for check in ec.EDIT_CHECKS.get(name, ())
-              if isinstance(check, ec.Range) and check.severity == "reject" and check.when is None}
+              if isinstance(check, check_kinds.Range) and check.severity == "reject" and check.when is None}
     return tuple(replace(spec, minimum=ranges[spec.name].minimum, maximum=ranges[spec.name].maximum)
                  if spec.kind in ("decimal", "integer") and spec.name in ranges else spec for spec in fields)
 

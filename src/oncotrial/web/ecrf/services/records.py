@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext, gettext_noop
 
-from oncotrial.domain.conduct.edit_checks import CheckFailure, run_edit_checks
+from oncotrial.domain.conduct.check_kinds import CheckFailure
+from oncotrial.domain.conduct.edit_checks import run_edit_checks
 from oncotrial.errors import Conflict, InvalidInput
 from oncotrial.web.ecrf.services import context as ctx
 from oncotrial.web.ecrf.services.calendar_link import record_calendar_event, update_calendar_events
