@@ -38,6 +38,17 @@ def test_survival_equals_rpact(capsys):
     assert out["subjects"] == pytest.approx(187.764058097973, abs=1e-6)
 
 
+def test_survival_hsieh_freedman_with_unequal_allocation_equals_rpact(capsys):
+    # rpact 3.3.4 getSampleSizeSurvival(typeOfComputation = "HsiehFreedman", hazardRatio = 0.6,
+    # median2 = 12, accrualTime = 24, followUpTime = 12, allocationRatioPlanned = 2)
+    # (tests/domain/design/reference/rpact_survival_options.json, "allocation_2 HsiehFreedman").
+    out = run_json(capsys, "design", "survival", "--hr", "0.6", "--median-control", "12",
+                   "--accrual", "24", "--followup", "12", "--allocation", "2",
+                   "--method", "HsiehFreedman")
+    assert out["events_per_stage"][0] == pytest.approx(141.27983521828355, abs=1e-6)
+    assert out["subjects"] == pytest.approx(231.14769625241044, abs=1e-6)
+
+
 def test_survival_power_for_given_subjects(capsys):
     out = run_json(capsys, "design", "survival", "--hr", "0.6", "--median-control", "12",
                    "--accrual", "24", "--subjects", "80", "--events", "60")

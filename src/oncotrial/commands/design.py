@@ -81,14 +81,15 @@ def _survival_arguments(p, *, required: bool) -> None:
     p.add_argument("--dropout", type=float, default=0.0, help="drop-out probability by --dropout-time")
     p.add_argument("--dropout-time", type=float, default=12.0, help="months (12)")
     p.add_argument("--allocation", type=float, default=1.0, help="treated per control subject (1)")
-    p.add_argument("--method", choices=("Schoenfeld", "Freedman"), default="Schoenfeld")
+    p.add_argument("--method", choices=("Schoenfeld", "Freedman", "HsiehFreedman"),
+                   default="Schoenfeld")
     p.add_argument("--power", type=float, default=0.8, help="power (0.8)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
 def _register_survival(verbs) -> None:
     p = verbs.add_parser("survival", help="two-arm log-rank events, subjects and power (rpact)",
-                         description="Events (Schoenfeld/Freedman) and subjects as "
+                         description="Events (Schoenfeld/Freedman/HsiehFreedman) and subjects as "
                          "rpact::getSampleSizeSurvival; with --subjects the power instead.")
     _survival_arguments(p, required=True)
     p.add_argument("--alpha", type=float, default=0.025, help="alpha (0.025)")
