@@ -99,7 +99,7 @@ def _event_for(subject, form: str, record) -> dict | None:
                 "item": PROCEDURE_ITEMS[record.kind], "end_on": record.end_date}
     if form == "dose_administration":
         return _dose_event(subject, record)
-    if form == "tumour_assessment" and not record.is_baseline:
+    if form == "tumour_assessment":  # the baseline scan too: it is the calendar's baseline imaging
         return {"kind": EventKind.ASSESSMENT, "occurred_on": record.date}
     if form == "death":
         return {"kind": EventKind.DEATH, "occurred_on": record.date, "reason": record.cause}

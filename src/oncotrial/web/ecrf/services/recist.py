@@ -245,6 +245,19 @@ def subject_start_date(subject) -> dt.date | None:
     return max(start, baseline.date)
 
 
+def _engine_start(subject, start: dt.date) -> dt.date:
+    """The eCRF names its baseline explicitly (``is_baseline``), so every follow-up is post-baseline
+    even when dated on or before the start of therapy: the engine's start moves to the day before
+    the earliest follow-up (never before the baseline scan), so the engine neither takes a follow-up
+    for the baseline nor leaves it without a response."""
+    first = (m.TumourAssessment.objects.filter(subject=subject, is_baseline=False)
+             .order_by("date").values_list("date", flat=True).first())
+    if first is None or first > start:
+        return start
+    baseline = ctx.baseline_assessment(subject)
+    return max(baseline.date, first - dt.timedelta(days=1))
+
+
 def _first_treatment(subject) -> dt.date | None:
     dates = [d.date for d in m.DoseAdministration.objects.filter(subject=subject, action__in=(
         "given", "delayed", "reduced")).order_by("date")[:1]]
@@ -258,7 +271,7 @@ def derive_subject_recist(subject, *, collect_problems: bool = True) -> RecistRe
         return None
     records = load_tumour_records(subject)
     therapy = m.NewAnticancerTherapy.objects.filter(subject=subject).order_by("start_date").first()
-    return derive_timepoint_responses(records, start, enrolment_date=None,
+    return derive_timepoint_responses(records, _engine_start(subject, start), enrolment_date=None,
                                       new_anticancer_therapy_date=therapy.start_date if therapy else None,
                                       collect_problems=collect_problems)
 
@@ -268,16 +281,19 @@ def assessment_rows(user, subject) -> list[dict]:
     response, and a discrepancy flag (the page and the API show exactly this)."""
     require_subject_reader(user, subject)
     result = derive_subject_recist(subject)
+    start = subject_start_date(subject)
     by_visit = {tp.visit: tp for tp in result.timepoints} if result else {}
+    engine_baseline = result.baseline.assessment.visit if result and result.baseline.assessment else None
     rows = []
     for assessment in m.TumourAssessment.objects.filter(subject=subject).order_by("date", "id"):
-        tp = by_visit.get(assessment.visit)
+        tp = None if assessment.is_baseline else by_visit.get(assessment.visit)
         computed = tp.response.value if tp else ("baseline" if assessment.is_baseline else "")
+        own_sum = result.baseline.baseline_sum if result and assessment.visit == engine_baseline else None
         row = {
             "id": assessment.pk, "visit": assessment.visit, "date": assessment.date.isoformat(),
             "method": assessment.method, "is_baseline": assessment.is_baseline,
-            "sum_mm": _num(tp.target_sum if tp else (result.baseline.baseline_sum
-                                                     if result and assessment.is_baseline else None)),
+            "note": _timing_note(assessment, tp, start),
+            "sum_mm": _num(tp.target_sum if tp else (own_sum if assessment.is_baseline else None)),
             "nadir_mm": _num(tp.nadir) if tp else None,
             "percent_change_from_baseline": _num(tp.percent_change_from_baseline) if tp else None,
             "percent_change_from_nadir": _num(tp.percent_change_from_nadir) if tp else None,
@@ -291,6 +307,20 @@ def assessment_rows(user, subject) -> list[dict]:
                                   and assessment.investigator_response != computed)
         rows.append(row)
     return rows
+
+
+def _timing_note(assessment, tp, start: dt.date | None) -> str:
+    """Why a follow-up has the response it has, when its date alone would surprise a reader."""
+    if assessment.is_baseline:
+        return ""
+    if start is None:
+        return "no response computed: the subject has no baseline assessment"
+    if tp is None:
+        return "no response computed: the engine could not read this visit (see the messages above)"
+    if assessment.date <= start:
+        return (f"dated {assessment.date.isoformat()}, on or before the first therapy or randomization "
+                f"({start.isoformat()}); its response is computed against the baseline")
+    return ""
 
 
 def _num(value) -> float | None:
