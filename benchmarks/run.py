@@ -1,7 +1,7 @@
 """Run every benchmark, one after another, each printing its timings and its ratio against the peer
 it names (measured in the same run).
 
-    python3 benchmarks/run.py            # all of them (about 5 minutes on a 2-core machine)
+    python3 benchmarks/run.py            # all of them (about 10 minutes on a 2-core machine)
     python3 benchmarks/run.py survival   # some of them, by name
 
 Performance goals live here and in the issue notes, never in timed unit tests.
@@ -16,9 +16,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = {
-    "survival": ["survival.py"],          # KM / log-rank / Cox at 1e4-1e6 vs lifelines, statsmodels
-    "simulate": ["simulate.py"],          # 100,000 two-arm trials vs rpact's recorded time
-    "derive": ["derive.py"],              # 100,000 subjects through RECIST, BOR, PFS vs per-subject
+    "survival": ["survival.py"],          # KM / log-rank / Cox, 1e4-1e6, untied and tied, vs R,
+                                          # lifelines, statsmodels
+    "simulate": ["simulate.py"],          # 100,000 two-arm trials vs rpact getSimulationSurvival
+    "derive": ["derive.py", "1000000"],   # 1M subjects through RECIST, BOR, PFS vs per-subject
     "randomization": ["randomization.py"],  # 10,000 x 80 allocations vs allocate() one at a time
 }
 
