@@ -138,3 +138,38 @@ def test_simulate_piecewise_pfs_and_os(capsys):
     median = out["summaries"]["median_control"]["quantiles"]["0.5"]
     assert median == pytest.approx(math.log(2) / 0.06, abs=1.5)
     assert out["summaries"]["os_median_control"]["mean"] > median
+
+
+def test_simulate_on_a_dask_cluster_equals_one_process(capsys):
+    distributed = pytest.importorskip("distributed")
+    argv = ["simulate", "crlm-sbrt-sintilimab", "--runs", "900", "--chunk-size", "200", "--seed", "4"]
+    alone = run_json(capsys, *argv)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        spread = run_json(capsys, *argv, "--cluster", cluster.scheduler_address)
+    assert {k: v for k, v in spread.items() if k != "seconds"} == \
+        {k: v for k, v in alone.items() if k != "seconds"}
+
+
+def test_an_unreachable_cluster_is_one_line_naming_the_address(capsys):
+    pytest.importorskip("distributed")
+    argv = ["simulate", "crlm-sbrt-sintilimab", "--runs", "10", "--cluster", "tcp://127.0.0.1:1",
+            "--connect-timeout", "0.5"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "tcp://127.0.0.1:1" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--workers", "0"], "--workers is 0"),
+        (["--workers", "513"], "between 1 and 512"),
+        (["--workers", "2", "--cluster", "tcp://127.0.0.1:1"], "not both"),
+        (["--runs", "2000000000"], "--runs is 2000000000"),
+        (["--runs", "100000000", "--chunk-size", "10"], "--chunk-size"),
+    ],
+)
+def test_simulate_refuses_out_of_range_workers_and_runs(capsys, extra, words):
+    assert main(["simulate", "crlm-sbrt-sintilimab", "--runs", "10", *extra]) == 2
+    assert words in capsys.readouterr().err

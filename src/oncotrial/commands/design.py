@@ -10,19 +10,17 @@ from __future__ import annotations
 import json
 import math
 import time
+from contextlib import ExitStack
 
 import numpy as np
 
 from oncotrial.domain.design.from_protocol import derive_simulation_trial
 from oncotrial.domain.design.models import AnalysisRule, PiecewiseExponential, ScanSchedule
 from oncotrial.domain.design.sequential import DESIGN_KINDS, compute_group_sequential_design
-from oncotrial.domain.design.sequential_simulation import simulate_group_sequential_trials
+from oncotrial.domain.design.sequential_simulation import plan_group_sequential_trials
 from oncotrial.domain.design.simon import compute_simon_designs, compute_single_stage_design
-from oncotrial.domain.design.simulation import TwoArmTrial, simulate_two_arm_trials
-from oncotrial.domain.design.single_arm import (
-    compute_one_sample_logrank_design,
-    simulate_single_arm_trials,
-)
+from oncotrial.domain.design.simulation import TwoArmTrial, plan_two_arm_trials, run_plan
+from oncotrial.domain.design.single_arm import compute_one_sample_logrank_design, plan_single_arm_trials
 from oncotrial.domain.design.survival import (
     SurvivalAssumptions,
     compute_survival_power,
@@ -140,7 +138,12 @@ def _register_simulate(subparsers) -> None:
     p.add_argument("--kind", choices=tuple(DESIGN_KINDS), default="asOF",
                    help="boundaries for --looks (asOF)")
     p.add_argument("--chunk-size", type=int, default=20_000, help="trials per chunk (memory bound)")
-    p.add_argument("--workers", type=int, default=1, help="threads (chunks in parallel; same result)")
+    p.add_argument("--workers", type=int, help="N >= 2: a local dask cluster of N worker processes "
+                   "(same result as 1, this process)")
+    p.add_argument("--cluster", metavar="ADDRESS", help="dask scheduler to run the chunks on, e.g. "
+                   "tcp://10.0.0.5:8786 (same result as one process)")
+    p.add_argument("--connect-timeout", type=float, default=10.0,
+                   help="seconds to wait for the --cluster scheduler (10)")
     p.add_argument("--gpu", action="store_true", help="run the array program on a GPU with CuPy")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=simulate_command)
@@ -333,24 +336,20 @@ def simulate_command(args) -> int:
     return _emit(args, payload, lambda: _print_simulation(result, protocol.id, args, seconds))
 
 
-def _simulator(trial, args):
-    """The simulation function for the trial: single arm, two arm, or group-sequential looks."""
+def _plan(trial, args, xp):
+    """The simulation plan for the trial: single arm, two arm, or group-sequential looks."""
     if not isinstance(trial, TwoArmTrial):
         if args.looks:
             raise InvalidInput("--looks applies to two-arm trials", field="--looks")
-        return simulate_single_arm_trials
+        return plan_single_arm_trials(trial, args.runs, chunk_size=args.chunk_size, xp=xp)
     if not args.looks:
-        return simulate_two_arm_trials
+        return plan_two_arm_trials(trial, args.runs, chunk_size=args.chunk_size, xp=xp)
     if trial.analysis.events is None:
         raise InvalidInput("--looks needs --events (the events at the final look)", field="--events",
                            hint="e.g. --looks 0.5,1 --events 60")
-    looks = _parse_looks(args.looks)
-    design = compute_group_sequential_design(args.kind, trial.alpha, looks)
-
-    def simulate(trial, runs, rng, **options):
-        return simulate_group_sequential_trials(trial, design, trial.analysis.events, runs, rng,
-                                                **options)
-    return simulate
+    design = compute_group_sequential_design(args.kind, trial.alpha, _parse_looks(args.looks))
+    return plan_group_sequential_trials(trial, design, trial.analysis.events, args.runs,
+                                        chunk_size=args.chunk_size, xp=xp)
 
 
 def _parse_looks(text: str) -> tuple[float, ...]:
@@ -369,14 +368,37 @@ def _simulate_with_progress(trial, args):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    simulate = _simulator(trial, args)
+    from oncotrial.commands import cluster
+
+    cluster.check_scale(args.runs, args.chunk_size, args.workers)
+    distributed = _distributed(args)
+    xp = _array_module(args.gpu)
+    plan = _plan(trial, args, xp)
+    rng = np.random.default_rng(args.seed)
     columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("trials"),
                TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    with ExitStack() as stack:
+        # Connect before the bar starts, so an unreachable scheduler is one clean line.
+        client = stack.enter_context(cluster.connect(args.cluster, args.workers, args.connect_timeout)
+                                     ) if distributed else None
+        progress = stack.enter_context(Progress(*columns, console=Console(stderr=True), transient=True))
         task = progress.add_task("simulate", total=args.runs)
-        return simulate(trial, args.runs, np.random.default_rng(args.seed), chunk_size=args.chunk_size,
-                        workers=args.workers, xp=_array_module(args.gpu),
-                        progress=lambda done, total: progress.update(task, completed=done))
+        report = lambda done, total: progress.update(task, completed=done)  # noqa: E731
+        if client is None:
+            return run_plan(plan, rng, report, xp=xp)
+        return cluster.run_plan_on_cluster(plan, rng, client, report)
+
+
+def _distributed(args) -> bool:
+    """Whether the chunks go to dask: --cluster ADDRESS, or --workers N >= 2 (a local cluster)."""
+    if args.cluster is not None and args.workers is not None:
+        raise InvalidInput("give --cluster ADDRESS or --workers N, not both", field="--workers",
+                           hint="the cluster's own workers run the chunks")
+    distributed = args.cluster is not None or (args.workers or 1) > 1
+    if distributed and args.gpu:
+        raise InvalidInput("--gpu runs in this process; it cannot go with --cluster or --workers",
+                           field="--gpu", hint="leave out --gpu, or --cluster/--workers")
+    return distributed
 
 
 def _array_module(gpu: bool):
