@@ -103,13 +103,14 @@ def check_labels(labels, n: int, field: str, levels: Sequence | None = None):
                            hint=f"give every subject a {field}, or drop the row")
     if raw.dtype.kind in "iub" and raw.min() >= 0 and raw.max() < 10 * n + 1000:
         # small non-negative integer codes (arms, strata): a counting pass, fast at n = 1e6
-        present = np.bincount(raw.astype(np.int64)) > 0
+        codes = raw.astype(np.int64)  # a copy: callers' arrays are never aliased
+        present = np.bincount(codes) > 0
         uniq = np.flatnonzero(present)
-        inverse = (np.cumsum(present) - 1)[raw]
+        inverse = codes if present.all() else (np.cumsum(present) - 1)[codes]
     else:
         uniq, inverse = np.unique(raw, return_inverse=True)
     if levels is None:
-        return inverse.astype(np.int64), tuple(uniq.tolist())
+        return inverse.astype(np.int64, copy=False), tuple(uniq.tolist())
     levels = tuple(levels)
     position = {level: code for code, level in enumerate(levels)}
     unknown = [v for v in uniq.tolist() if v not in position]

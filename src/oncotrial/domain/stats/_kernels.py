@@ -51,26 +51,109 @@ def block_ids(*sorted_columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(change), np.cumsum(change) - 1
 
 
-def sort_with_events(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Times sorted ascending with their 0/1 events, ties ordered censored first, by one value
-    sort: for non-negative doubles the IEEE bit pattern orders like the value, so
-    (bits << 1) | event is a sortable unsigned key that carries the event along."""
+def sorted_event_keys(time: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """Times with their 0/1 events as one sorted unsigned key, ties ordered censored first: for
+    non-negative doubles the IEEE bit pattern orders like the value, so (bits << 1) | event
+    sorts as (time, event) in one value sort, which is cheaper than an index sort."""
     bits = (time + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
-    key = np.sort((bits << np.uint64(1)) | (event == 1).astype(np.uint64))
+    return np.sort((bits << np.uint64(1)) | (event == 1).astype(np.uint64))
+
+
+def sort_with_events(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Times sorted ascending with their 0/1 events, ties ordered censored first."""
+    key = sorted_event_keys(time, event)
     return (key >> np.uint64(1)).view(np.float64), (key & np.uint64(1)).astype(np.float64)
 
 
+def whole_days(time: np.ndarray) -> np.ndarray | None:
+    """Times as int64 when every one is a whole number no larger than a few times their count
+    (days since the origin), else None: then counting per value replaces the sort."""
+    if time.size == 0 or not np.array_equal(time[:64], np.floor(time[:64])):
+        return None  # a cheap look at the first rows settles continuous times
+    top = time.max()
+    if top > 4 * time.size + 65_536:
+        return None
+    days = time.astype(np.int64)
+    return days if np.array_equal(days, time) else None
+
+
 def count_table(time: np.ndarray, event: np.ndarray):
-    """Distinct times with numbers at risk, events and censored (R survfit's rows), from one
-    value sort (``sort_with_events``).  Returns float arrays
+    """Distinct times with numbers at risk, events and censored (R survfit's rows).  Whole-day
+    times are counted per day (``bincount``); others take one value sort (``sorted_event_keys``),
+    and untied times need no grouping after it.  Returns float arrays
     ``(times, n_risk, n_event, n_censor)``."""
+    days = whole_days(time)
+    if days is not None:
+        total = np.bincount(days)
+        present = np.flatnonzero(total)
+        n_total = total[present].astype(np.float64)
+        n_event = np.bincount(days, weights=event.astype(np.float64), minlength=total.size)[present]
+        n_risk = np.cumsum(n_total[::-1])[::-1]
+        return present.astype(np.float64), n_risk, n_event, n_total - n_event
     ordered, events = sort_with_events(time, event)
+    n_risk = np.arange(ordered.size, 0, -1, dtype=np.float64)
+    if not np.any(ordered[1:] == ordered[:-1]):  # no ties: one row per subject
+        return ordered, n_risk, events, 1.0 - events
     starts = block_starts(ordered)
-    times = ordered[starts]
     n_total = np.diff(np.append(starts, ordered.size)).astype(np.float64)
-    n_risk = (ordered.size - starts).astype(np.float64)
     n_event = np.add.reduceat(events, starts) if starts.size else np.zeros(0)
-    return times, n_risk, n_event, n_total - n_event
+    return ordered[starts], n_risk[starts], n_event, n_total - n_event
+
+
+def group_event_counts(time: np.ndarray, event: np.ndarray, group: np.ndarray, n_groups: int):
+    """Events and numbers at risk per group at each distinct event time, as ``(groups, times)``
+    float arrays ``(deaths, at_risk)``.  Whole-day times are counted per (day, group); others take
+    one value sort per group, merged by a stable argsort (timsort finds the sorted runs, so the
+    merge is linear), and cumulative counts of each group's rows."""
+    days = whole_days(time)
+    if days is not None:
+        return _day_group_counts(days, event, group, n_groups)
+    keys = [sorted_event_keys(time[group == g], event[group == g]) for g in range(n_groups)]
+    sizes = np.array([k.size for k in keys])
+    merged = np.concatenate(keys)
+    order = np.argsort(merged, kind="stable")
+    key = merged[order]
+    label = np.repeat(np.arange(n_groups, dtype=np.int8), sizes)[order]
+    event_rows = np.flatnonzero(key & np.uint64(1))
+    new = block_starts_mask(key >> np.uint64(1))
+    if np.count_nonzero(new) == key.size:  # no ties: each event row is its own time
+        first, column = event_rows, np.arange(event_rows.size)
+    else:
+        event_block = (np.cumsum(new) - 1)[event_rows]
+        new_time = block_starts_mask(event_block)
+        first = np.flatnonzero(new)[event_block[new_time]]
+        column = np.cumsum(new_time) - 1
+    times = first.size
+    deaths = np.bincount(label[event_rows].astype(np.int64) * times + column,
+                         minlength=n_groups * times)
+    at_risk = np.empty((n_groups, times))
+    for g in range(n_groups):
+        rows_before = np.cumsum(label == g)[first] - (label[first] == g)
+        at_risk[g] = sizes[g] - rows_before
+    return deaths.reshape(n_groups, times).astype(np.float64), at_risk
+
+
+def _day_group_counts(days: np.ndarray, event: np.ndarray, group: np.ndarray, n_groups: int):
+    """``group_event_counts`` for whole-day times: counts per (day, group) cell."""
+    cell = days * n_groups + group
+    size = (days.max() + 1) * n_groups
+    total = np.bincount(cell, minlength=size).reshape(-1, n_groups)
+    deaths = np.bincount(cell, weights=event.astype(np.float64), minlength=size)
+    deaths = deaths.reshape(-1, n_groups)
+    at_risk = np.cumsum(total[::-1], axis=0)[::-1]
+    event_days = np.flatnonzero(deaths.sum(axis=1))
+    # C order: einsum then sums in the same order as over the sorted path's rows
+    return (np.ascontiguousarray(deaths[event_days].T),
+            np.ascontiguousarray(at_risk[event_days].T, dtype=np.float64))
+
+
+def block_starts_mask(ordered: np.ndarray) -> np.ndarray:
+    """True at the first row of each run of equal values."""
+    new = np.empty(ordered.size, dtype=bool)
+    if ordered.size:
+        new[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    return new
 
 
 def value_counts(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

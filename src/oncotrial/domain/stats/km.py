@@ -43,8 +43,9 @@ def confidence_limits(surv: np.ndarray, std_err: np.ndarray, conf_type: str, con
             half = z * std_err * surv
             return np.maximum(surv - half, 0.0), np.minimum(surv + half, 1.0)
         if conf_type == "log":
-            xx = np.where(surv == 0, np.nan, surv)
-            return np.exp(np.log(xx) - z * std_err), np.minimum(np.exp(np.log(xx) + z * std_err), 1)
+            log_s = np.log(np.where(surv == 0, np.nan, surv))
+            half = z * std_err
+            return np.exp(log_s - half), np.minimum(np.exp(log_s + half), 1)
         xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
         half = z * std_err / np.log(xx)
         loglog = np.log(-np.log(xx))
@@ -172,9 +173,14 @@ def compute_km_curve(time: np.ndarray, event: np.ndarray, label=None, *, conf_ty
     """The Kaplan-Meier curve of already-validated arrays (no checks; see ``estimate_km``)."""
     times, n_risk, n_event, n_censor = count_table(time, event)
     with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - n_event / n_risk)
-        greenwood = np.cumsum(n_event / (n_risk * (n_risk - n_event)))
-        std_err = np.where(surv > 0, np.sqrt(greenwood), np.nan)
+        # in place, one temporary each: at n = 1e6 fresh arrays cost as much as the arithmetic
+        surv = np.divide(n_event, n_risk)
+        np.cumprod(np.subtract(1.0, surv, out=surv), out=surv)
+        std_err = np.subtract(n_risk, n_event)
+        np.multiply(n_risk, std_err, out=std_err)
+        np.sqrt(np.cumsum(np.divide(n_event, std_err, out=std_err), out=std_err), out=std_err)
+        if surv.size and not surv[-1] > 0:  # S is non-increasing: only a tail can be 0
+            std_err[surv <= 0] = np.nan
     events = int(n_event.sum())
     warnings = ()
     if events == 0:

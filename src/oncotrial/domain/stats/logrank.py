@@ -22,7 +22,7 @@ from scipy.stats import chi2
 from oncotrial.errors import InvalidInput
 
 from ._data import check_survival_data
-from ._kernels import sort_with_events, value_counts
+from ._kernels import group_event_counts
 from ._result import StatResult
 
 
@@ -65,12 +65,11 @@ class LogrankResult(StatResult):
 
 def _event_blocks(time, event, group, strata, n_groups):
     """Per distinct event time of each stratum: events and numbers at risk in every group
-    (arrays of shape (groups, times)), and the first column of each stratum.  Plain sorts per
-    group and binary searches."""
+    (arrays of shape (groups, times)), and the first column of each stratum."""
     if strata is None:
-        deaths, at_risk = _stratum_blocks(time, event, group, n_groups)
+        deaths, at_risk = group_event_counts(time, event, group, n_groups)
         return deaths, at_risk, np.zeros(1, dtype=np.int64)
-    parts = [_stratum_blocks(time[strata == s], event[strata == s], group[strata == s],
+    parts = [group_event_counts(time[strata == s], event[strata == s], group[strata == s],
                              n_groups) for s in np.unique(strata)]
     parts = [p for p in parts if p[0].shape[1]]
     if not parts:
@@ -80,19 +79,6 @@ def _event_blocks(time, event, group, strata, n_groups):
             np.cumsum(sizes) - sizes)
 
 
-def _stratum_blocks(time, event, group, n_groups):
-    event_times, _ = value_counts(np.sort(time[event == 1]))
-    deaths = np.zeros((n_groups, event_times.size))
-    at_risk = np.zeros((n_groups, event_times.size))
-    for g in range(n_groups):
-        in_group = group == g
-        ordered, events = sort_with_events(time[in_group], event[in_group])
-        at_risk[g] = ordered.size - np.searchsorted(ordered, event_times, side="left")
-        times, counts = value_counts(ordered[events == 1])
-        deaths[g, np.searchsorted(event_times, times)] = counts
-    return deaths, at_risk
-
-
 def _pooled_left_km(d, n, strata_first):
     """Pooled Kaplan-Meier S(t-) within each stratum at its event times (survdiff's weights)."""
     s_left = np.empty(d.size)
@@ -100,6 +86,14 @@ def _pooled_left_km(d, n, strata_first):
         surv = np.cumprod(1.0 - d[first:end] / n[first:end])
         s_left[first:end] = np.append(1.0, surv[:-1])
     return s_left
+
+
+def _weights(d, n, strata_first, rho: float, gamma: float):
+    """Fleming-Harrington weights S(t-)^rho (1 - S(t-))^gamma; ones for the log-rank test."""
+    if not (rho or gamma):
+        return np.ones_like(d)
+    s_left = _pooled_left_km(d, n, strata_first)
+    return s_left**rho * (1.0 - s_left) ** gamma
 
 
 def logrank_test(time, event, group, strata=None, *, rho: float = 0.0, gamma: float = 0.0,
@@ -117,14 +111,18 @@ def logrank_test(time, event, group, strata=None, *, rho: float = 0.0, gamma: fl
     (5.0517, 1)
     """
     data = check_survival_data(time, event, group, strata, group_levels=group_levels)
-    if data.group is None or np.count_nonzero(np.bincount(data.group)) < 2:
+    per_level = None if data.group is None else np.bincount(data.group,
+                                                             minlength=len(data.group_levels))
+    if per_level is None or np.count_nonzero(per_level) < 2:
         raise InvalidInput("group has only one level; a comparison needs at least two",
                            field="group", hint="check the arm column: are all subjects in one arm?")
     if rho < 0 or gamma < 0:
         raise InvalidInput("rho and gamma must be >= 0", field="rho")
-    present = np.flatnonzero(np.bincount(data.group, minlength=len(data.group_levels)))
+    present = np.flatnonzero(per_level)
     levels = tuple(data.group_levels[i] for i in present)
-    group = np.searchsorted(present, data.group)  # unused levels dropped, as survdiff does
+    # unused levels dropped, as survdiff does
+    group = data.group if present.size == len(data.group_levels) else np.searchsorted(
+        present, data.group)
     n_groups = len(levels)
     deaths, at_risk, strata_starts = _event_blocks(data.time, data.event, group,
                                                       data.strata, n_groups)
@@ -133,8 +131,7 @@ def logrank_test(time, event, group, strata=None, *, rho: float = 0.0, gamma: fl
     if d.size == 0:
         raise InvalidInput("no events: nothing to compare", field="event",
                            hint="check the event coding (1 = event, 0 = censored)")
-    s_left = _pooled_left_km(d, n, strata_starts)
-    w = s_left**rho * (1.0 - s_left) ** gamma if (rho or gamma) else np.ones_like(d)
+    w = _weights(d, n, strata_starts, rho, gamma)
     # einsum loops, not BLAS: threaded gemv thrashes a busy 2-core machine
     observed = np.einsum("gt,t->g", deaths, w)
     expected = np.einsum("gt,t->g", at_risk, w * d / n)
@@ -145,7 +142,7 @@ def logrank_test(time, event, group, strata=None, *, rho: float = 0.0, gamma: fl
     diff = (observed - expected)[1:]
     statistic = float(diff @ np.linalg.lstsq(variance[1:, 1:], diff, rcond=None)[0])
     df = n_groups - 1
-    counts = np.bincount(group, minlength=n_groups)
+    counts = per_level[present]
     warnings = ()
     if d.sum() < 10:
         warnings = (f"fewer than 10 events ({int(d.sum())}): the chi-square approximation is poor",)
