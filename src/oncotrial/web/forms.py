@@ -35,12 +35,24 @@ class EnrolForm(forms.Form):
     enrolled_on = forms.DateField(label=_("Enrolment date"), widget=DATE)
     arm = forms.ChoiceField(label=_("Arm"), required=False)
 
-    def __init__(self, *args, arms=(), **kwargs):
+    def __init__(self, *args, arms=(), choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         if len(arms) > 1:
             self.fields["arm"].choices = [("", "—")] + [(arm.id, arm.name) for arm in arms]
         else:
             del self.fields["arm"]
+        self.regimen_fields = {}
+        for intervention in choices:  # the interventions whose regimen is chosen per patient
+            name = f"regimen_{intervention.id}"
+            self.fields[name] = forms.ChoiceField(
+                label=_("Regimen: %(name)s") % {"name": intervention.name},
+                choices=[("", "—")] + [(r.id, r.name) for r in intervention.regimens], required=False,
+                help_text=_("chosen per patient; the calendar is drawn from it (or record it later on "
+                            "the calendar)"))
+            self.regimen_fields[name] = intervention.id
+
+    def regimens(self) -> dict:
+        return {item: self.cleaned_data[name] for name, item in self.regimen_fields.items()}
 
 
 class EligibilityForm(forms.Form):
@@ -48,7 +60,7 @@ class EligibilityForm(forms.Form):
 
     assessed_on = forms.DateField(label=_("Assessment date"), widget=DATE)
 
-    def __init__(self, *args, criteria=(), **kwargs):
+    def __init__(self, *args, criteria=(), known=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fact_fields: list[str] = []
         for criterion in criteria:
@@ -56,6 +68,7 @@ class EligibilityForm(forms.Form):
                 continue
             self.fields[criterion.field] = _fact_field(criterion)
             self.fact_fields.append(criterion.field)
+        carry_forward(self, known or {})
 
     def facts(self) -> dict:
         """The answers as typed values; facts left blank are omitted (the criterion stays undecided)."""
@@ -68,18 +81,32 @@ class EligibilityForm(forms.Form):
         return facts
 
 
+def carry_forward(form, known: dict) -> None:
+    """A fact recorded earlier (sex at screening, a screening answer) is shown, not asked again: its
+    field is disabled, so the recorded value is the one submitted."""
+    for name, value in known.items():
+        if name in form.fields and value not in (None, ""):
+            form.fields[name].disabled = True
+            form.fields[name].help_text = _("recorded earlier; correct it where it was recorded")
+            form.initial[name] = value
+
+
 def _fact_field(criterion) -> forms.Field:
+    from oncotrial.web.protocol_texts import localized
+
     kind = _("Inclusion") if criterion.kind == "inclusion" else _("Exclusion")
-    label = f"{kind}: {criterion.text}"
+    label = f"{kind}: {localized(criterion, 'text')}"
     unit = f" ({criterion.unit})" if criterion.unit else ""
     if criterion.operator in ("is_true", "is_false"):
         return forms.ChoiceField(label=label, choices=YES_NO, required=False)
     if criterion.operator in ("in", "not_in"):
         choices = [("", _("not recorded"))] + [(str(v), str(v)) for v in criterion.value] + [(OTHER, _("other"))]
         return forms.ChoiceField(label=label, choices=choices, required=False)
-    if isinstance(criterion.value, int) and not isinstance(criterion.value, bool):
+    # Counts (age in years, ECOG) are whole numbers; a laboratory value is a decimal even where the
+    # protocol's limit is whole (platelets >= 100, ALT/AST <= 5 x ULN: "1.2" is a valid answer).
+    if isinstance(criterion.value, int) and not isinstance(criterion.value, bool) and criterion.unit in ("", "years"):
         return forms.IntegerField(label=label + unit, required=False)
-    return forms.FloatField(label=label + unit, required=False)
+    return forms.FloatField(label=label + unit, required=False, widget=forms.NumberInput(attrs={"step": "any"}))
 
 
 class RandomizeForm(forms.Form):
@@ -87,14 +114,17 @@ class RandomizeForm(forms.Form):
 
     confirm = forms.BooleanField(label=_("I confirm the subject is enrolled and the factors are correct"))
 
-    def __init__(self, *args, factors=(), **kwargs):
+    def __init__(self, *args, factors=(), known=None, **kwargs):
+        from oncotrial.web.protocol_texts import localized
+
         super().__init__(*args, **kwargs)
         self.factor_ids = []
         for factor in factors:
             self.fields[factor.id] = forms.ChoiceField(
-                label=factor.name, choices=[("", "—")] + [(level, level) for level in factor.levels])
+                label=localized(factor, "name"), choices=[("", "—")] + [(level, _(level)) for level in factor.levels])
             self.factor_ids.append(factor.id)
         self.order_fields([*self.factor_ids, "confirm"])
+        carry_forward(self, known or {})
 
     def factors(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.factor_ids}

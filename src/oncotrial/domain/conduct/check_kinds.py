@@ -106,7 +106,7 @@ class Range(_Check):
         number = _as_number(value)
         if number is None or (self.integer and number != int(number)):
             kind = "a whole number" if self.integer else "a number"
-            return self._fail(f"{self.field} must be {kind}, not {value!r}.", value)
+            return self._fail(f"{self.field} must be {kind}, not {_shown(value)}.", value)
         if (self.minimum is not None and number < self.minimum) or (
             self.maximum is not None and number > self.maximum
         ):
@@ -129,7 +129,7 @@ class OneOf(_Check):
         value = record.get(self.field)
         if _blank(value) or value in self.values:
             return None
-        return self._fail(f"{self.field} is {value!r}; " + self.description[len(self.field) + 1:],
+        return self._fail(f"{self.field} is {_shown(value)}; " + self.description[len(self.field) + 1:],
                           value)
 
 
@@ -162,7 +162,7 @@ class DateOrder(_Check):
             return None
         day = _as_date(value)
         if day is None:
-            return self._fail(f"{self.field} must be a date (YYYY-MM-DD), not {value!r}.", value)
+            return self._fail(f"{self.field} must be a date (YYYY-MM-DD), not {_shown(value)}.", value)
         source = record if self.reference_field else context
         reference = _as_date(source.get(self.reference_field or self.context_key))
         if reference is None:
@@ -252,6 +252,16 @@ class DateWithin(_Check):
 
 
 EditCheck = Required | Range | OneOf | DateOrder | MemberOf | RelativeLimit | DateWithin
+
+
+def _shown(value) -> str:
+    """A value as the user typed it: text quoted, numbers and dates as written (never a Python repr
+    such as ``Decimal('1000.5')``)."""
+    if isinstance(value, str):
+        return repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return f"'{value}'"
 
 
 def _blank(value) -> bool:

@@ -121,7 +121,8 @@ def record_subject_event(user, subject: Subject, *, kind: str, occurred_on: dt.d
     if kind in NEEDS_ITEM and not item:
         raise InvalidInput(f"a {kind} event needs the clock, regimen or procedure it concerns", field="item")
     if occurred_on > site_today(subject.site):
-        raise InvalidInput(f"occurred_on {occurred_on.isoformat()} is in the future at site {subject.site.code}",
+        raise InvalidInput(f"the event date {occurred_on.isoformat()} is in the future at site "
+                           f"{subject.site.code} (today there is {site_today(subject.site).isoformat()})",
                            field="occurred_on")
     check_percent(subject, percent)
     version = subject.study.current_version()
@@ -144,8 +145,17 @@ def _check_with_calendar(protocol, subject, event, derive: bool = True, rows=Non
     check_subject_events(protocol, events)
     # Deriving the calendar checks clock, regimen and procedure names against the protocol; the demo
     # ("system") records only what the calendar itself made due.
-    if derive and event.kind in NEEDS_ITEM:
+    if derive and event.kind == EventKind.REGIMEN_CHOICE and not _arm_of(subject):
+        _check_regimen_offered(protocol, event)  # chosen at enrolment, before randomization names the arm
+    elif derive and event.kind in NEEDS_ITEM:
         derive_calendar(protocol, events, event.occurred_on)
+
+
+def _check_regimen_offered(protocol, event) -> None:
+    offered = [r.id for i in protocol.interventions if i.id == event.item for r in i.regimens]
+    if event.value not in offered:
+        raise InvalidInput(f"regimen '{event.value}' is not offered for '{event.item}'; allowed: "
+                           f"{', '.join(offered) or 'none'}", field="value")
 
 
 def _follow_status(subject: Subject, kind: str, protocol=None, on: dt.date | None = None) -> None:
@@ -220,7 +230,7 @@ def update_subject_event(user, event: SubjectEvent, *, reason: str, how: str = "
     for name, value in changes.items():
         setattr(event, name, value if value is not None or name in ("end_on", "percent") else "")
     if event.occurred_on > site_today(subject.site):
-        raise InvalidInput(f"occurred_on {event.occurred_on.isoformat()} is in the future at site "
+        raise InvalidInput(f"the event date {event.occurred_on.isoformat()} is in the future at site "
                            f"{subject.site.code}", field="occurred_on")
     check_percent(subject, event.percent)
     new = _event_values(event)

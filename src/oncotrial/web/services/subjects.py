@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from oncotrial.domain.conduct.eligibility import evaluate_eligibility
@@ -23,6 +24,10 @@ from oncotrial.web.models import (
 from oncotrial.web.services.audit import changes_from, record_audit
 from oncotrial.web.services.permissions import SITE_STAFF, require_role, visible_sites
 
+# Sent inside the enrolment transaction, so the eCRF app can put records entered during screening
+# (the baseline scan) on the calendar that starts now.
+subject_enrolled = Signal()
+
 SEXES = ("female", "male")
 SIGNERS = ("self", "legal_representative")
 
@@ -36,7 +41,13 @@ def _today(site) -> dt.date:
 
 def _check_not_future(value: dt.date, field: str, site) -> None:
     if value > _today(site):
-        raise InvalidInput(f"{field} {value.isoformat()} is in the future at site {site.code}", field=field)
+        label = DATE_LABELS.get(field, field.replace("_", " "))
+        raise InvalidInput(f"the {label} {value.isoformat()} is in the future at site {site.code} "
+                           f"(today there is {_today(site).isoformat()})", field=field)
+
+
+DATE_LABELS = {"screened_on": "screening date", "signed_on": "consent date", "assessed_on": "assessment date",
+               "enrolled_on": "enrolment date"}
 
 
 @transaction.atomic
@@ -204,8 +215,11 @@ def _answer_problem(criterion, value) -> str:
 
 
 @transaction.atomic
-def enrol_subject(user, subject: Subject, *, enrolled_on: dt.date, arm: str = "", how: str = "page") -> Enrolment:
-    """Enrol an eligible, consented subject. Single-arm studies assign their arm here."""
+def enrol_subject(user, subject: Subject, *, enrolled_on: dt.date, arm: str = "", how: str = "page",
+                  regimens: dict[str, str] | None = None) -> Enrolment:
+    """Enrol an eligible, consented subject. Single-arm studies assign their arm here; ``regimens``
+    ({intervention id: regimen id}) records the per-patient regimen choices on the enrolment day, so
+    the calendar can be drawn at once (trial B: XELOX, mFOLFOX6 or FOLFIRI per patient)."""
     subject = _lock(subject)
     membership = require_role(user, subject.study, subject.site, SITE_STAFF, "enrol subjects")
     if hasattr(subject, "enrolment"):
@@ -229,7 +243,23 @@ def enrol_subject(user, subject: Subject, *, enrolled_on: dt.date, arm: str = ""
                  changes=changes_from({"status": SubjectStatus.ELIGIBLE},
                                       {"status": SubjectStatus.ENROLLED, "enrolled_on": enrolled_on,
                                        "arm": arm or None}))
+    _record_regimen_choices(user, subject, version.protocol, regimens or {}, enrolled_on, how)
+    subject_enrolled.send(sender=Enrolment, user=user, subject=subject, how=how)
     return enrolment
+
+
+def _record_regimen_choices(user, subject, protocol, regimens: dict, on: dt.date, how: str) -> None:
+    from oncotrial.web.services.events import record_subject_event
+
+    offered = {i.id: [r.id for r in i.regimens] for i in protocol.interventions if i.choice == "one_per_patient"}
+    for item, regimen in regimens.items():
+        if not regimen:
+            continue
+        if regimen not in offered.get(item, ()):
+            raise InvalidInput(f"regimen '{regimen}' is not offered for {item}; allowed: "
+                               f"{', '.join(offered.get(item, ())) or 'none'}", field=f"regimen_{item}")
+        record_subject_event(user, subject, kind="regimen_choice", occurred_on=on, item=item, value=regimen,
+                             how=how)
 
 
 def _enrolment_arm(protocol, arm: str) -> str:

@@ -83,8 +83,14 @@ def eligibility(request, code, identifier):
     subject = subjects.find_subject(request.user, study, identifier)
     queries.require_site_staff(request.user, study, subject.site)
     criteria = study.current_version().protocol.eligibility
-    initial = {"assessed_on": today(), "sex": subject.sex}
-    form = EligibilityForm(request.POST or None, criteria=criteria, initial=initial)
+    initial = {"assessed_on": today()}
+    if subject.birth_year:
+        initial["age_years"] = today().year - subject.birth_year
+    form = EligibilityForm(request.POST or None, criteria=criteria, initial=initial,
+                           known={"sex": subject.sex})
+    if subject.birth_year and "age_years" in form.fields:
+        form.fields["age_years"].help_text = _("from the year of birth (%(year)s); check the birthday") % {
+            "year": subject.birth_year}
     if request.method == "POST" and form.is_valid():
         record = call_service(form, subjects.assess_eligibility, request.user, subject,
                               assessed_on=form.cleaned_data["assessed_on"], answers=form.facts(), how="page")
@@ -101,11 +107,12 @@ def enrol(request, code, identifier):
     queries.require_site_staff(request.user, study, subject.site)
     protocol = study.current_version().protocol
     arms = () if protocol.is_randomized else protocol.arms
-    form = EnrolForm(request.POST or None, arms=arms, initial={"enrolled_on": today()})
+    choices = [i for i in protocol.interventions if i.choice == "one_per_patient" and i.regimens]
+    form = EnrolForm(request.POST or None, arms=arms, choices=choices, initial={"enrolled_on": today()})
     if request.method == "POST" and form.is_valid():
         enrolment = call_service(form, subjects.enrol_subject, request.user, subject,
                                  enrolled_on=form.cleaned_data["enrolled_on"],
-                                 arm=form.cleaned_data.get("arm", ""), how="page")
+                                 arm=form.cleaned_data.get("arm", ""), regimens=form.regimens(), how="page")
         if enrolment is not None:
             return redirect(_subject_url(study, subject))
     return render_form(request, "oncotrial/form_page.html",
@@ -120,8 +127,8 @@ def randomize(request, code, identifier):
     factors = study.current_version().protocol.randomization.factors
     screening = subject.screenings.order_by("-recorded_at", "-id").first()
     answers = screening.answers if screening else {}
-    initial = {f.id: answers.get(f.field) for f in factors if answers.get(f.field) in f.levels}
-    form = RandomizeForm(request.POST or None, factors=factors, initial=initial)
+    known = {f.id: answers.get(f.field) for f in factors if answers.get(f.field) in f.levels}
+    form = RandomizeForm(request.POST or None, factors=factors, known=known)
     if request.method == "POST" and form.is_valid():
         done = call_service(form, randomization.randomize_subject, request.user, subject,
                             factors=form.factors(), how="page")

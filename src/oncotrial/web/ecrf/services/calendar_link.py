@@ -44,6 +44,15 @@ def record_calendar_event(user, subject, form: str, record, *, how: str) -> None
             record_subject_event(user, subject, source=source, how=how, **event)
 
 
+def link_records_entered_before_enrolment(sender, *, user, subject, how: str, **kwargs) -> None:
+    """On enrolment: the tumour assessments entered during screening (the baseline scan) become
+    calendar events, as they would have had the subject been enrolled when they were entered."""
+    from oncotrial.web.ecrf import models as m
+
+    for record in m.TumourAssessment.objects.filter(subject=subject).order_by("date", "id"):
+        record_calendar_event(user, subject, "tumour_assessment", record, how=how)
+
+
 def update_calendar_events(user, subject, form: str, record, *, reason: str, how: str) -> None:
     """After a correction of `record`: move or change the events it implies, record any it now
     implies for the first time and void those it no longer implies (all with `reason`)."""

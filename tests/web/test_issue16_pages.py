@@ -1,0 +1,105 @@
+"""Issue 16, page findings that a Django-client test pins (the browser walk is
+tests/browser/test_issue16_walk.py): the enrol page asks the per-patient regimen, eligibility takes
+decimals and does not ask again what screening recorded, messages name things as a user would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from tests.web.test_screening_to_randomization import DAY, ELIGIBLE_B, eligible_subject
+
+from oncotrial.domain.conduct.edit_checks import run_edit_checks
+from oncotrial.web.models import SubjectEvent
+from oncotrial.web.services import subjects
+
+pytestmark = pytest.mark.django_db
+
+ELIGIBLE_A = {"age_years": "58", "crc_histology_confirmed": "yes", "metastasis_sites": "liver",
+              "lesions_ablatable": "yes", "measurable_disease": "yes", "ecog": "0", "anc": "3.0",
+              "platelets": "220.5", "bilirubin_uln": "0.8", "alt_ast_uln": "1.2", "prior_anti_pd1": "no",
+              "active_autoimmune_disease": "no"}
+
+
+def _consented(cast):
+    subject = subjects.register_screening(cast.coordinator_a, cast.study, cast.site_a, screened_on=DAY,
+                                          initials="LW", sex="female", birth_year=1963)
+    subjects.record_consent(cast.coordinator_a, subject, form_version="2.1", signed_on=DAY, signer="Li Wei")
+    return subject
+
+
+def test_it_asks_the_regimen_on_the_enrol_page_and_the_calendar_can_be_drawn_at_once(client, cast):
+    subject = eligible_subject(cast)
+    client.force_login(cast.coordinator_a)
+    url = f"/studies/{cast.study.code}/subjects/{subject.identifier}/enrol/"
+    page = client.get(url).content.decode()
+    assert 'name="regimen_chemotherapy"' in page and "FOLFIRI" in page and "XELOX" in page
+    assert client.post(url, {"enrolled_on": DAY.isoformat(), "regimen_chemotherapy": "folfiri"}).status_code == 302
+    choice = SubjectEvent.objects.get(subject=subject, kind="regimen_choice")
+    assert (choice.item, choice.value, choice.occurred_on) == ("chemotherapy", "folfiri", DAY)
+    bad = client.post(f"/studies/{cast.study.code}/subjects/{eligible_subject(cast).identifier}/enrol/",
+                      {"enrolled_on": DAY.isoformat(), "regimen_chemotherapy": "aspirin"})
+    assert bad.status_code == 400
+
+
+def test_the_eligibility_page_takes_decimal_laboratory_values(client, single_arm_cast):
+    cast = single_arm_cast
+    subject = _consented(cast)
+    client.force_login(cast.coordinator_a)
+    url = f"/studies/{cast.study.code}/subjects/{subject.identifier}/eligibility/"
+    response = client.post(url, {"assessed_on": DAY.isoformat(), **ELIGIBLE_A})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    record = subject.screenings.get()
+    assert record.eligible and record.answers["alt_ast_uln"] == 1.2 and record.answers["platelets"] == 220.5
+
+
+def test_eligibility_does_not_ask_sex_again_and_fills_age_from_the_year_of_birth(client, cast):
+    subject = _consented(cast)
+    client.force_login(cast.coordinator_a)
+    url = f"/studies/{cast.study.code}/subjects/{subject.identifier}/eligibility/"
+    page = client.get(url).content.decode()
+    assert 'name="sex" disabled' in page or ('name="sex"' in page and "disabled" in page.split('name="sex"')[1][:300])
+    assert f'value="{dt.date.today().year - 1963}"' in page
+    answers = {k: v for k, v in ELIGIBLE_B.items() if k != "sex"}
+    assert client.post(url, {"assessed_on": DAY.isoformat(), **{k: str(v) for k, v in answers.items()},
+                             "sex": "male"}).status_code == 302
+    assert subject.screenings.get().answers["sex"] == "female"  # the screening record, not the post
+
+
+def test_randomization_does_not_ask_again_the_metastasis_timing_screening_recorded(client, cast):
+    subject = eligible_subject(cast)
+    subjects.enrol_subject(cast.coordinator_a, subject, enrolled_on=DAY)
+    client.force_login(cast.coordinator_a)
+    url = f"/studies/{cast.study.code}/subjects/{subject.identifier}/randomize/"
+    page = client.get(url).content.decode()
+    timing = page.split('name="timing"')[1][:200]
+    assert "disabled" in timing
+    assert client.post(url, {"margin": "R0", "timing": "synchronous", "confirm": "on"}).status_code == 302
+    subject.refresh_from_db()
+    assert subject.randomization.factors["timing"] == "metachronous"
+
+
+def test_a_future_date_is_named_as_a_user_would(client, cast):
+    subject = eligible_subject(cast)
+    client.force_login(cast.coordinator_a)
+    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    page = client.post(f"/studies/{cast.study.code}/subjects/{subject.identifier}/enrol/",
+                       {"enrolled_on": future}).content.decode()
+    assert f"the enrolment date {future} is in the future at site 01" in page
+    assert not any("enrolled_on" in alert for alert in _alerts(page))
+    subjects.enrol_subject(cast.coordinator_a, subject, enrolled_on=DAY)
+    page = client.post(f"/studies/{cast.study.code}/subjects/{subject.identifier}/events/new/",
+                       {"kind": "regimen_choice", "occurred_on": future, "item": "chemotherapy",
+                        "value": "folfiri"}).content.decode()
+    assert "the event date" in page and not any("occurred_on" in alert for alert in _alerts(page))
+
+
+def _alerts(page: str) -> list[str]:
+    return re.findall(r'role="alert">(.*?)</', page, re.S)
+
+
+def test_an_edit_check_message_never_shows_a_python_repr():
+    failures = run_edit_checks("dose_administration", {"delay_days": __import__("decimal").Decimal("1000.5")}, {})
+    (failure,) = [f for f in failures if f.field == "delay_days"]
+    assert "Decimal(" not in failure.message and "1000.5" in failure.message
