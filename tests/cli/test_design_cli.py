@@ -168,6 +168,7 @@ def test_an_unreachable_cluster_is_one_line_naming_the_address(capsys):
         (["--workers", "2", "--cluster", "tcp://127.0.0.1:1"], "not both"),
         (["--runs", "2000000000"], "--runs is 2000000000"),
         (["--runs", "100000000", "--chunk-size", "10"], "--chunk-size"),
+        (["--cluster", "tcp://127.0.0.1:1", "--connect-timeout", "0"], "--connect-timeout is 0"),
     ],
 )
 def test_simulate_refuses_out_of_range_workers_and_runs(capsys, extra, words):

@@ -52,6 +52,9 @@ def check_scale(runs: int, chunk_size: int, workers: int | None) -> None:
 @contextmanager
 def connect(address: str | None, workers: int, timeout_s: float) -> Iterator:
     """A dask client: of the scheduler at ``address``, or of a local cluster of ``workers`` processes."""
+    if not timeout_s > 0:
+        raise InvalidInput(f"--connect-timeout is {timeout_s}; it must be > 0 seconds",
+                           field="--connect-timeout", hint="e.g. --connect-timeout 10")
     distributed = _import_distributed()
     if address is not None:
         with _client(distributed, address, timeout_s) as client:
