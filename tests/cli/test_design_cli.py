@@ -174,3 +174,15 @@ def test_an_unreachable_cluster_is_one_line_naming_the_address(capsys):
 def test_simulate_refuses_out_of_range_workers_and_runs(capsys, extra, words):
     assert main(["simulate", "crlm-sbrt-sintilimab", "--runs", "10", *extra]) == 2
     assert words in capsys.readouterr().err
+
+
+def test_a_worker_without_oncotrial_is_a_one_line_setup_error():
+    from oncotrial.commands.cluster import _gathered
+    from oncotrial.errors import InvalidInput
+
+    class Failed:  # what a dask future re-raises when the worker cannot unpickle the chunk
+        def result(self):
+            raise ModuleNotFoundError("No module named 'oncotrial'", name="oncotrial")
+
+    with pytest.raises(InvalidInput, match="cannot import oncotrial"):
+        _gathered(Failed())

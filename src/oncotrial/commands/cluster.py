@@ -106,13 +106,22 @@ def run_plan_on_cluster(plan: SimulationPlan, rng, client, progress=None) -> Sim
     done = 0
     for future in running:
         i = index.pop(future.key)
-        parts[i] = future.result()
+        parts[i] = _gathered(future)
         done += sizes[i]
         for j in _take(waiting, 1):
             index[_submit(client, task, running, sizes[j], generators[j])] = j
         if progress is not None:
             progress(done, plan.runs)
     return plan.finish(combine_chunks(parts))
+
+
+def _gathered(future) -> dict:
+    """A chunk's arrays; a worker without oncotrial is a setup error, said in one line."""
+    try:
+        return future.result()
+    except ImportError as error:
+        raise InvalidInput(f"a dask worker cannot import {error.name or 'a module'}: install oncotrial "
+                           "and its dependencies on every worker", field="--cluster") from None
 
 
 def _take(indices: Iterator[int], count: int) -> list[int]:
