@@ -117,7 +117,7 @@ class SimulationPlan:
     """A simulation split into independent chunks, so that any executor can run them.
 
     ``chunk(size, generator)`` draws and analyses ``size`` trials and returns per-trial arrays; it
-    is pure (its output depends on its arguments only) and picklable, so a dask worker can run it.
+    is pure (its output depends on its arguments only) and cloudpickle ships it to a dask worker.
     ``finish(parts)`` turns the chunks' arrays, concatenated in chunk order, into the result. Chunk
     ``i`` has ``chunk_sizes()[i]`` trials and draws from the ``i``-th generator ``rng.spawn`` gives
     (:func:`chunk_generators`), so a seed and a chunk size fix the result whoever runs the chunks.
