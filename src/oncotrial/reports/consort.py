@@ -13,11 +13,11 @@ from matplotlib.figure import Figure
 
 from oncotrial.domain.analysis.flow import ArmFlow, ConsortFlow, ReasonCount
 
+from .messages import LABELS
 from .plots import POOLED_COLOUR, arm_colour, figure_style, to_svg
 
 LINE = 1.0  # one text line in data units; the figure is sized so a line is about 11 points
 MAX_REASONS = 4
-SET_LABELS = {"itt": "ITT", "pp": "PP", "safety": "Safety", "evaluable": "Evaluable"}
 
 
 def pool_flow(flow: ConsortFlow, label: str) -> ConsortFlow:
@@ -73,7 +73,8 @@ def _arm_lines(arm: ArmFlow, name: str, t: Callable) -> tuple[list[str], list[st
               *_reason_lines(arm.discontinued_reasons, 30),
               f"{t('consort_withdrawn')} n = {arm.withdrawn}", *_reason_lines(arm.withdrawn_reasons, 30),
               f"{t('consort_died')} n = {arm.died}"]
-    bottom = [t("consort_analysed"), *(f"{SET_LABELS.get(k, k)} n = {n}" for k, n in arm.analysed)]
+    bottom = [t("consort_analysed"), *(f"{t('set_' + k) if 'set_' + k in LABELS else k} n = {n}"
+                                         for k, n in arm.analysed)]
     return head, middle, bottom
 
 
