@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from oncotrial.web.api import api
 from oncotrial.web.ecrf import api as ecrf_api  # noqa: F401  (mounts the eCRF router on the API)
+from oncotrial.web.exports import api as exports_api  # noqa: F401  (mounts the exports router on the API)
 from oncotrial.web.views import accounts, audit, calendar, errors, manage, studies, subjects
 
 S = "studies/<slug:code>/"
@@ -34,6 +35,7 @@ urlpatterns = [
     path(SUBJECT + "calendar/", calendar.subject_calendar, name="subject-calendar"),
     path(SUBJECT + "events/new/", calendar.event_new, name="event-new"),
     path("", include("oncotrial.web.ecrf.urls")),
+    path("", include("oncotrial.web.exports.urls")),
 ]
 
 handler400 = errors.bad_request
