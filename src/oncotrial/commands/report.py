@@ -24,11 +24,25 @@ def render_json(results, args) -> bytes:
     return json.dumps(results.to_data(), ensure_ascii=False, indent=2, allow_nan=False).encode()
 
 
-RENDERERS: dict[str, Callable] = {"json": render_json}
+def render_html(results, args) -> bytes:
+    """The self-contained HTML report (``oncotrial.reports.html.render_trial_report``)."""
+    from oncotrial.reports.html import render_trial_report
+
+    return render_trial_report(results, args.lang, args.dsmb).encode()
+
+
+def render_pdf(results, args) -> bytes:
+    """The PDF report, WeasyPrint from the same HTML (``oncotrial.reports.pdf``)."""
+    from oncotrial.reports.pdf import render_trial_report_pdf
+
+    return render_trial_report_pdf(results, args.lang, args.dsmb)
+
+
+RENDERERS: dict[str, Callable] = {"json": render_json, "html": render_html, "pdf": render_pdf}
 
 
 def register(subparsers) -> None:
-    report = subparsers.add_parser("report", help="the trial's analysis results (JSON) at a data cut-off")
+    report = subparsers.add_parser("report", help="the trial's analysis results (JSON, HTML or PDF) at a data cut-off")
     report.add_argument("study", help="study code, e.g. crlm-sbrt-sintilimab")
     report.add_argument("--cutoff", required=True, help="data cut-off date, YYYY-MM-DD")
     report.add_argument("--set", dest="analysis_set", default="itt",
@@ -36,6 +50,9 @@ def register(subparsers) -> None:
                              "(default itt)")
     report.add_argument("--format", choices=sorted(RENDERERS), default="json",
                         help="output format (default json)")
+    report.add_argument("--lang", choices=("en", "zh-hans"), default="en", help="report language (default en)")
+    report.add_argument("--dsmb", choices=("open", "closed"), default=None,
+                        help="DSMB pack: open (pooled, nothing by arm) or closed (by arm)")
     report.add_argument("-o", "--output", required=True, help="file to write ('-' for standard output)")
     report.set_defaults(func=report_command)
 
@@ -59,17 +76,32 @@ def _write(output: str, data: bytes) -> None:
     os.replace(temporary, target)
 
 
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 def report_command(args: argparse.Namespace) -> int:
     cutoff = _cutoff(args.cutoff)
     from oncotrial.commands.web import setup_django
 
     setup_django()
+    from rich.progress import Progress
+
     from oncotrial.web.analysis.service import study_results
     from oncotrial.web.services.studies import find_study
 
-    study = find_study(args.study)
-    results = study_results(None, study, cutoff=cutoff, analysis_set=args.analysis_set, how="cli")
-    _write(args.output, RENDERERS[args.format](results, args))
+    # the bar goes to standard error, so "-o -" keeps standard output to the report alone
+    with Progress(transient=True, console=_stderr_console()) as progress:
+        task = progress.add_task("loading and analysing", total=3)
+        study = find_study(args.study)
+        results = study_results(None, study, cutoff=cutoff, analysis_set=args.analysis_set, how="cli")
+        progress.update(task, advance=1, description=f"rendering {args.format}")
+        data = RENDERERS[args.format](results, args)
+        progress.update(task, advance=1, description="writing")
+        _write(args.output, data)
+        progress.update(task, advance=1)
     header = results.header
     if args.output != "-":
         print(f"{header.study} at {header.data_cutoff}, {header.analysis_set_name}, "

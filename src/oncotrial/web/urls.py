@@ -3,7 +3,7 @@ from django.urls import include, path
 from oncotrial.web.api import api
 from oncotrial.web.ecrf import api as ecrf_api  # noqa: F401  (mounts the eCRF router on the API)
 from oncotrial.web.exports import api as exports_api  # noqa: F401  (mounts the exports router on the API)
-from oncotrial.web.views import accounts, audit, calendar, errors, manage, studies, subjects
+from oncotrial.web.views import accounts, audit, calendar, errors, manage, results, studies, subjects
 
 S = "studies/<slug:code>/"
 SUBJECT = S + "subjects/<str:identifier>/"
@@ -25,6 +25,9 @@ urlpatterns = [
     path(S + "allocations/", studies.allocations, name="allocations"),
     path(S + "audit/", audit.audit_trail, name="audit"),
     path(S + "worklist/", calendar.worklist, name="worklist"),
+    path(S + "results/", results.results_page, name="results"),
+    path(S + "results/<slug:section>/", results.results_page, name="results-page"),
+    path(S + "report.<str:extension>", results.report_download, name="report-download"),
     path(S + "subjects/", subjects.subject_list, name="subject-list"),
     path(S + "subjects/new/", subjects.screening_new, name="screening-new"),
     path(SUBJECT, subjects.subject_detail, name="subject-detail"),
