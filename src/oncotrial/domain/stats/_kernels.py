@@ -21,11 +21,36 @@ def z_value(conf_level: float) -> float:
 
 
 def sort_times(time: np.ndarray, keys: np.ndarray | None = None) -> np.ndarray:
-    """Order by (keys, time) ascending: one quicksort on time, then a stable radix pass on keys."""
-    order = np.argsort(time)
+    """Order by (keys, time) ascending, ties in row order: ``time_order``, then a stable pass on
+    keys."""
+    order, _ = time_order(time)
     if keys is None:
         return order
     return order[np.argsort(keys[order], kind="stable")]
+
+
+def time_order(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.argsort(time, kind="stable")`` of times >= 0 and the sorted times, from one value
+    sort of (float32 time, row) packed in 64 bits, which costs less than an index sort of
+    doubles.  Rounding to float32 is monotone, so only rows with equal float32 values can be out
+    of order; those runs are re-sorted on the exact times."""
+    n = time.size
+    if n >= 2**32:
+        order = np.argsort(time, kind="stable")
+        return order, time[order]
+    rounded = (time + 0.0).astype(np.float32).view(np.uint32)  # + 0.0: -0.0 sorts as 0.0
+    key = np.sort((rounded.astype(np.uint64) << np.uint64(32)) | np.arange(n, dtype=np.uint64))
+    order = (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    ordered = np.take(time, order)  # take: faster than time[order] at this size
+    if n > 1 and np.any(ordered[1:] < ordered[:-1]):
+        high = key >> np.uint64(32)
+        same = high[1:] == high[:-1]
+        rows = np.flatnonzero(np.append(same, False) | np.insert(same, 0, False))
+        # rows of different float32 runs are already in time order, so (time, row) suffices
+        fixed = rows[np.lexsort((order[rows], ordered[rows]))]
+        order[rows] = order[fixed]
+        ordered[rows] = ordered[fixed]
+    return order, ordered
 
 
 def block_starts(*sorted_columns: np.ndarray) -> np.ndarray:
@@ -112,8 +137,8 @@ def group_event_counts(time: np.ndarray, event: np.ndarray, group: np.ndarray, n
     sizes = np.array([k.size for k in keys])
     merged = np.concatenate(keys)
     order = np.argsort(merged, kind="stable")
-    key = merged[order]
-    label = np.repeat(np.arange(n_groups, dtype=np.int8), sizes)[order]
+    key = np.take(merged, order)
+    label = np.take(np.repeat(np.arange(n_groups, dtype=np.int8), sizes), order)
     event_rows = np.flatnonzero(key & np.uint64(1))
     new = block_starts_mask(key >> np.uint64(1))
     if np.count_nonzero(new) == key.size:  # no ties: each event row is its own time

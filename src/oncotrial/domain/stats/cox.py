@@ -104,7 +104,11 @@ def design_matrix(n: int, group=None, covariates: Mapping | None = None, group_l
         assign.append((str(name), (len(columns) - 1,)))
     if not columns:
         raise InvalidInput("the model has no terms: give a group or covariates", field="group")
-    return np.column_stack(columns), tuple(terms), tuple(assign)
+    # column-major: every consumer reads whole columns, which are then contiguous
+    x = np.empty((n, len(columns)), order="F")
+    for k, column in enumerate(columns):
+        x[:, k] = column
+    return x, tuple(terms), tuple(assign)
 
 
 def _evaluate(data, beta, ties):
