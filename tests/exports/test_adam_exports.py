@@ -222,3 +222,23 @@ def test_the_ctgov_results_draft_reads_the_results_object(study):
     assert pfs["type"] == "PRIMARY" and pfs["analyses"][0]["statisticalMethod"] == "Log Rank"
     hr = study.results.endpoint("PFS").comparison.hazard_ratio.estimate
     assert pfs["analyses"][0]["paramValue"] == f"{hr:.2f}"
+
+
+def test_sdtm_datasets_validate_as_xpt_dataset_json_and_define(study, tmp_path):
+    import jsonschema
+    import xmlschema
+
+    from oncotrial.exports.sdtm import export_sdtm
+
+    files = export_files(study, "sdtm")
+    schema = json.loads((SCHEMAS / "dataset-json-1.1" / "dataset.schema.json").read_text())
+    for dataset in export_sdtm(study):
+        assert not check_xpt(dataset)
+        frame, meta = read_xpt(files[f"{dataset.name.lower()}.xpt"], tmp_path, dataset.name)
+        assert list(frame.columns) == list(dataset.names) and len(frame) == len(dataset.rows)
+        jsonschema.validate(json.loads(files[f"{dataset.name.lower()}.json"]), schema)
+    xmlschema.XMLSchema(str(SCHEMAS / "cdisc-define-2.1" / "define2-1-0.xsd")).validate(io.BytesIO(files["define.xml"]))
+    dm = {r["SUBJID"]: r for r in export_sdtm(study)[0].records()}
+    assert dm["01-090"]["ARMNRS"] == "SCREEN FAILURE" and dm["01-001"]["COUNTRY"] == "CHN"
+    ds = [r for r in export_sdtm(study)[1].records() if r["USUBJID"].endswith("01-002")]
+    assert [r["DSDECOD"] for r in ds] == ["INFORMED CONSENT OBTAINED", "RANDOMIZED", "DEATH"]

@@ -2,7 +2,8 @@
 bytes, and `manifest` their SHA-256 checksums (what the audit row records).
 
 Formats: `xpt` (SAS XPT v5, one file per dataset), `dataset-json` (Dataset-JSON 1.1), `csv`,
-`define` (define.xml 2.1), `adam` (all four), `fhir` (R4 ResearchStudy / ResearchSubject bundle),
+`define` (define.xml 2.1), `adam` (all four), `sdtm` (DM, DS, EX, AE, DD, TS in the same four
+forms), `fhir` (R4 ResearchStudy / ResearchSubject bundle),
 `ctgov` (ClinicalTrials.gov results section draft). Every dataset format also writes define.xml
 so the files never travel without their metadata.
 """
@@ -19,9 +20,10 @@ from .adam import export_adam
 from .bundle import ExportStudy, check_exportable
 from .dataset_json import render_csv, render_dataset_json
 from .define_xml import render_define
+from .sdtm import export_sdtm
 from .xpt import render_xpt, require_xpt
 
-FORMATS = ("adam", "xpt", "dataset-json", "csv", "define", "fhir", "ctgov")
+FORMATS = ("adam", "xpt", "dataset-json", "csv", "define", "sdtm", "fhir", "ctgov")
 
 
 def _datasets(study: ExportStudy):
@@ -43,7 +45,8 @@ def _csv(study: ExportStudy, datasets) -> dict[str, bytes]:
 
 
 DATASET_WRITERS: dict[str, tuple[Callable, ...]] = {
-    "xpt": (_xpt,), "dataset-json": (_json,), "csv": (_csv,), "define": (), "adam": (_xpt, _json, _csv)}
+    "xpt": (_xpt,), "dataset-json": (_json,), "csv": (_csv,), "define": (), "adam": (_xpt, _json, _csv),
+    "sdtm": (_xpt, _json, _csv)}
 
 
 def export_files(study: ExportStudy, format: str) -> dict[str, bytes]:  # noqa: A002
@@ -60,7 +63,7 @@ def export_files(study: ExportStudy, format: str) -> dict[str, bytes]:  # noqa: 
         from .ctgov import render_ctgov_results
 
         return {"ctgov-results.json": render_ctgov_results(study)}
-    datasets = _datasets(study)
+    datasets = export_sdtm(study) if format == "sdtm" else _datasets(study)
     files: dict[str, bytes] = {}
     for writer in DATASET_WRITERS[format]:
         files.update(writer(study, datasets))

@@ -37,6 +37,7 @@ FORMAT_TITLES = {"adam": "ADaM: XPT v5, Dataset-JSON 1.1, CSV and define.xml 2.1
                  "xpt": "ADaM as SAS XPT v5 with define.xml",
                  "dataset-json": "ADaM as Dataset-JSON 1.1 with define.xml",
                  "csv": "ADaM as CSV with define.xml", "define": "define.xml 2.1 only",
+                 "sdtm": "SDTM DM, DS, EX, AE, DD, TS: XPT v5, Dataset-JSON, CSV and define.xml",
                  "fhir": "FHIR R4 ResearchStudy and ResearchSubject bundle",
                  "ctgov": "ClinicalTrials.gov results section draft"}
 
