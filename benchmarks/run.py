@@ -21,6 +21,7 @@ BENCHMARKS = {
     "simulate": ["simulate.py"],          # 100,000 two-arm trials vs rpact getSimulationSurvival
     "derive": ["derive.py", "1000000"],   # 1M subjects through RECIST, BOR, PFS vs per-subject
     "randomization": ["randomization.py"],  # 10,000 x 80 allocations vs allocate() one at a time
+    "report": ["report.py"],              # trial B's full report as HTML and PDF (goals 3 s and 10 s)
 }
 
 
