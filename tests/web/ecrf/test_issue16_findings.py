@@ -38,3 +38,74 @@ def test_a_baseline_assessment_marks_baseline_imaging_done_on_the_calendar(singl
     calendar = derive_subject_calendar(subject, dt.date(2025, 2, 6))
     (baseline,) = [a for a in calendar.assessments if a.kind == "baseline_imaging"]
     assert (baseline.status, baseline.done_on) == ("done", CONSENT)
+
+
+def _hrefs(html: str) -> set[str]:
+    import re
+
+    return {h for h in re.findall(r'href="(/[^"#]*)"', html) if not h.startswith(("/static/", "/api/"))}
+
+
+def _walk(client, start: str, limit: int = 60) -> dict[str, int]:
+    """Every page reachable by links from ``start`` (breadth first, up to ``limit`` pages)."""
+    seen, queue = {}, [start]
+    while queue and len(seen) < limit:
+        url = queue.pop(0)
+        if url in seen or "format=csv" in url or url.endswith(".csv"):
+            continue
+        response = client.get(url)
+        seen[url] = response.status_code
+        if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
+            queue += sorted(_hrefs(response.content.decode()) - set(seen))
+    return seen
+
+
+def test_no_link_a_role_sees_leads_to_a_403(client, single_arm_cast):
+    cast = single_arm_cast
+    subject = enrolled_subject_a(cast)
+    enter_baseline(cast.coordinator_a, subject, sizes=(30, 20), date=CONSENT)
+    forbidden = {}
+    for name, user in cast.everyone().items():
+        client.force_login(user)
+        walked = _walk(client, f"/studies/{cast.study.code}/")
+        forbidden[name] = sorted(url for url, status in walked.items() if status == 403)
+        client.logout()
+    assert forbidden == {name: [] for name in forbidden}
+
+
+def test_the_study_navigation_links_the_safety_and_tumour_response_pages(client, single_arm_cast):
+    client.force_login(single_arm_cast.monitor)
+    page = client.get(f"/studies/{single_arm_cast.study.code}/").content.decode()
+    nav = page.split("<nav>")[1].split("</nav>")[0]
+    assert "/ecrf/safety/" in nav and "/ecrf/responses/" in nav
+
+
+def test_the_close_button_is_shown_only_to_roles_that_may_close_and_a_monitor_closes_their_own(client, single_arm_cast):
+    from oncotrial.web.ecrf import models as m
+    from oncotrial.web.ecrf.services.queries import close_query, open_query
+
+    cast = single_arm_cast
+    subject = enrolled_subject_a(cast)
+    record = enter_baseline(cast.coordinator_a, subject, sizes=(30, 20), date=CONSENT)
+    query = open_query(cast.monitor, subject, form="tumour_assessment", record_id=record.pk, field="cea",
+                       text="CEA unit?")
+    other = open_query(cast.data_manager, subject, form="tumour_assessment", record_id=record.pk, field="date",
+                       text="date?")
+    url = f"/studies/{cast.study.code}/ecrf/queries/"
+    for user, closable in ((cast.investigator_a, set()), (cast.coordinator_a, set()),
+                           (cast.monitor, {query.pk}), (cast.data_manager, {query.pk, other.pk})):
+        client.force_login(user)
+        html = client.get(url).content.decode()
+        shown = {q for q in (query.pk, other.pk) if f"/ecrf/queries/{q}/close/" in html}
+        assert shown == closable, user.username
+    close_query(cast.monitor, query, note="unit confirmed")
+    assert m.Query.objects.get(pk=query.pk).status == "closed"
+
+
+def test_a_query_names_a_field_chosen_from_the_form(client, single_arm_cast):
+    cast = single_arm_cast
+    subject = enrolled_subject_a(cast)
+    enter_baseline(cast.coordinator_a, subject, sizes=(30, 20), date=CONSENT)
+    client.force_login(cast.monitor)
+    html = client.get(f"/studies/{cast.study.code}/subjects/{subject.identifier}/ecrf/").content.decode()
+    assert '<select name="field"' in html and '<option value="cea">' in html

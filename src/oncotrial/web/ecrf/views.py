@@ -61,6 +61,7 @@ def _records(subject) -> list[dict]:
         model = records.FORM_MODELS[name]
         for record in model.objects.filter(subject=subject).order_by("id"):
             rows.append({"form": name, "label": spec.label, "id": record.pk, "revision": record.revision,
+                         "fields": [(f.name, f.label) for f in spec.fields],
                          "when": getattr(record, spec.visit_field, ""), "sdv": sdv.verification_status(name, record)})
     return rows
 
@@ -247,6 +248,7 @@ def query_list(request, code):
                "sites": [s.code for s in visible_sites(request.user, study)],
                "study_locks": [locks.lock_row(item) for item in m.Lock.objects.filter(study=study, level="study")],
                "can_close": find_role(request.user, study, None, QUERY_CLOSERS) is not None,
+               "can_answer": visible_sites(request.user, study, SITE_STAFF).exists(),
                "can_open": find_role(request.user, study, None, QUERY_OPENERS) is not None}
     return render(request, "ecrf/queries.html", context)
 

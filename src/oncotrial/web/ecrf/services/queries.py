@@ -93,7 +93,11 @@ def resolve_query(user, query: m.Query, *, how: str = "page") -> m.Query:
 
 @transaction.atomic
 def close_query(user, query: m.Query, *, note: str = "", how: str = "page") -> m.Query:
-    membership = require_any(user, query.subject, QUERY_CLOSERS, "close a query")
+    # The data manager closes any query; a monitor may withdraw (close) a query they opened while the
+    # site has not answered it yet. An answered query is closed by the data manager (docs/ecrf.md).
+    own = query.opened_by_id == user.pk and query.status == m.QueryStatus.OPEN
+    roles = QUERY_OPENERS if own else QUERY_CLOSERS
+    membership = require_any(user, query.subject, roles, "close a query")
     _require_state(query, OPEN_STATES, "close")
     old = query.status
     query.status, query.closed_by, query.closed_at, query.close_note = (

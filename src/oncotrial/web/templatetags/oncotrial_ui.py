@@ -1,0 +1,93 @@
+"""What every page shows the same way: links only where the role may follow them, values a user
+reads in their language (statuses, sex, protocol names), dates as ISO 8601 (times in a named zone)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import pgettext_lazy as pgettext
+
+from oncotrial.web.protocol_texts import localized
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def may(context, study, action: str, site=None) -> bool:
+    """Whether the page's user may follow a link to ``action`` (``audit``, ``record_events``,
+    ``results``)."""
+    from oncotrial.web.services.permissions import AUDIT_READERS, SITE_STAFF, find_role
+
+    user = context.get("user")
+    if user is None or not user.is_authenticated or study is None:
+        return False
+    if action == "results":
+        from oncotrial.errors import PermissionDenied
+        from oncotrial.web.analysis.service import require_results_reader
+
+        try:
+            require_results_reader(user, study, study.current_version().protocol)
+        except PermissionDenied:
+            return False
+        return True
+    roles = {"audit": AUDIT_READERS, "record_events": SITE_STAFF}[action]
+    return find_role(user, study, site, roles) is not None
+
+
+# The lower-case words the pages show for stored codes (English beside the code, and zh-Hans).
+VALUE_WORDS = {
+    "screening": pgettext("status", "screening"), "screen_failed": pgettext("status", "screen failed"),
+    "eligible": pgettext("status", "eligible"), "enrolled": pgettext("status", "enrolled"),
+    "randomized": pgettext("status", "randomized"), "on_treatment": pgettext("status", "on treatment"),
+    "off_treatment": pgettext("status", "off treatment"), "withdrawn": pgettext("status", "withdrawn"),
+    "died": pgettext("status", "died"), "off_study": pgettext("status", "off study"),
+    "female": pgettext("sex", "female"), "male": pgettext("sex", "male"),
+    "open": pgettext("query", "open"), "answered": pgettext("query", "answered"),
+    "resolved": pgettext("query", "resolved"), "closed": pgettext("query", "closed"),
+    "planned": pgettext("visit", "planned"), "done": pgettext("visit", "done"),
+    "overdue": pgettext("visit", "overdue"), "missed": pgettext("visit", "missed"),
+    "due": pgettext("visit", "due"), "out_of_window": pgettext("visit", "out of window"),
+    "baseline_imaging": pgettext("visit", "baseline imaging"), "imaging": pgettext("visit", "imaging"),
+    "procedure_imaging": pgettext("visit", "imaging after local therapy"),
+    "survival_contact": pgettext("visit", "survival contact"), "baseline": pgettext("visit", "baseline"),
+    "synchronous": pgettext("timing", "synchronous"), "metachronous": pgettext("timing", "metachronous"),
+}
+
+
+@register.filter
+def word(code) -> str:
+    """A stored code (status, sex, query state, visit kind) as the word the user reads."""
+    text = VALUE_WORDS.get(str(code))
+    return str(text) if text is not None else ("" if code is None else str(code))
+
+
+@register.filter
+def text(item, attr: str = "name") -> str:
+    """A protocol item's name or text in the user's language (``name_zh`` / ``text_zh`` beside it)."""
+    return localized(item, attr)
+
+
+@register.filter
+def isodate(value, zone: str = "") -> str:
+    """A date as YYYY-MM-DD; a moment as YYYY-MM-DD HH:MM with its zone (the site's where given)."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value) if "T" in value or " " in value.strip() else value
+        except ValueError:
+            return value
+        if isinstance(value, str):
+            return value
+    if isinstance(value, dt.datetime):
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, dt.UTC)
+        name = zone or "UTC"
+        local = value.astimezone(ZoneInfo(name))
+        return f"{local:%Y-%m-%d %H:%M} {name}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
