@@ -6,6 +6,8 @@ Nothing here loops over subjects in Python; every quantity is a ``bincount``, ``
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from scipy.special import ndtri
 
@@ -80,14 +82,23 @@ def sorted_event_keys(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     """Times with their 0/1 events as one sorted unsigned key, ties ordered censored first: for
     non-negative doubles the IEEE bit pattern orders like the value, so (bits << 1) | event
     sorts as (time, event) in one value sort, which is cheaper than an index sort."""
-    bits = (time + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
-    return np.sort((bits << np.uint64(1)) | (event == 1).astype(np.uint64))
+    key = np.add(time, 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0; a fresh array
+    np.left_shift(key, np.uint64(1), out=key)
+    np.bitwise_or(key, event == 1, out=key, casting="unsafe")
+    key.sort()  # in place: np.sort would copy first
+    return key
+
+
+def _low_bytes(key: np.ndarray) -> np.ndarray:
+    """The lowest byte of each uint64 (a strided 1-byte view: cheaper than ``key & 1``)."""
+    return key.view(np.uint8)[:: 8] if sys.byteorder == "little" else key.view(np.uint8)[7:: 8]
 
 
 def sort_with_events(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Times sorted ascending with their 0/1 events, ties ordered censored first."""
     key = sorted_event_keys(time, event)
-    return (key >> np.uint64(1)).view(np.float64), (key & np.uint64(1)).astype(np.float64)
+    events = (_low_bytes(key) & 1).astype(np.float64)
+    return np.right_shift(key, np.uint64(1), out=key).view(np.float64), events
 
 
 def whole_days(time: np.ndarray) -> np.ndarray | None:
@@ -127,19 +138,14 @@ def count_table(time: np.ndarray, event: np.ndarray):
 
 def group_event_counts(time: np.ndarray, event: np.ndarray, group: np.ndarray, n_groups: int):
     """Events and numbers at risk per group at each distinct event time, as ``(groups, times)``
-    float arrays ``(deaths, at_risk)``.  Whole-day times are counted per (day, group); others take
-    one value sort per group, merged by a stable argsort (timsort finds the sorted runs, so the
-    merge is linear), and cumulative counts of each group's rows."""
+    float arrays ``(deaths, at_risk)``.  Whole-day times are counted per (day, group); others are
+    sorted once per group and merged (``_merged_group_keys``), then each group's rows are counted
+    by a cumulative sum."""
     days = whole_days(time)
     if days is not None:
         return _day_group_counts(days, event, group, n_groups)
-    keys = [sorted_event_keys(time[group == g], event[group == g]) for g in range(n_groups)]
-    sizes = np.array([k.size for k in keys])
-    merged = np.concatenate(keys)
-    order = np.argsort(merged, kind="stable")
-    key = np.take(merged, order)
-    label = np.take(np.repeat(np.arange(n_groups, dtype=np.int8), sizes), order)
-    event_rows = np.flatnonzero(key & np.uint64(1))
+    key, label, sizes = _merged_group_keys(time, event, group, n_groups)
+    event_rows = np.flatnonzero(_low_bytes(key) & 1)
     new = block_starts_mask(key >> np.uint64(1))
     if np.count_nonzero(new) == key.size:  # no ties: each event row is its own time
         first, column = event_rows, np.arange(event_rows.size)
@@ -151,11 +157,27 @@ def group_event_counts(time: np.ndarray, event: np.ndarray, group: np.ndarray, n
     times = first.size
     deaths = np.bincount(label[event_rows].astype(np.int64) * times + column,
                          minlength=n_groups * times)
-    at_risk = np.empty((n_groups, times))
-    for g in range(n_groups):
-        rows_before = np.cumsum(label == g)[first] - (label[first] == g)
-        at_risk[g] = sizes[g] - rows_before
+    rows_before = np.empty((n_groups, times))
+    for g in range(1, n_groups):
+        in_group = label == g
+        rows_before[g] = np.cumsum(in_group, dtype=np.int32)[first] - in_group[first]
+    rows_before[0] = first - rows_before[1:].sum(axis=0)  # exact: integer counts
+    at_risk = sizes[:, None] - rows_before
     return deaths.reshape(n_groups, times).astype(np.float64), at_risk
+
+
+def _merged_group_keys(time, event, group, n_groups):
+    """Sorted event keys of all rows with each row's group (int8) and the group sizes: one
+    value sort per group, merged by a stable argsort (linear: timsort finds the sorted runs)."""
+    keys = []
+    for g in range(n_groups):
+        in_group = group == g
+        keys.append(sorted_event_keys(time[in_group], event[in_group]))
+    sizes = np.array([k.size for k in keys])
+    merged = np.concatenate(keys)
+    order = np.argsort(merged, kind="stable")
+    label = np.take(np.repeat(np.arange(n_groups, dtype=np.int8), sizes), order)
+    return np.take(merged, order), label, sizes
 
 
 def _day_group_counts(days: np.ndarray, event: np.ndarray, group: np.ndarray, n_groups: int):
