@@ -52,7 +52,8 @@ BAD = {
         ("technique_efficacy_scan", "perhaps", "yes or no"),
     ],
     "adverse_event": [
-        ("term", "Headache-ish", "not a CTCAE v5.0 term"), ("grade", "4", "grades this CTCAE term defines"),
+        ("term", "Headache-ish", "not a CTCAE v5.0 term"), ("term_specify", "s" * 201, "at most 200"),
+        ("grade", "4", "grades this CTCAE term defines"),
         ("grade", "x", "must be a number"), ("start_date", "2025-01-01", "before consent date"),
         ("end_date", "2025-02-11", "before start date"), ("serious", "perhaps", "yes or no"),
         ("serious_criterion", "bored", "allowed: death"), ("awareness_date", "tomorrow", "must be a date"),

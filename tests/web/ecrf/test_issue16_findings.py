@@ -2,6 +2,7 @@
 before its fix (service and Django-client level; the browser walk is tests/browser/test_issue16_walk.py)."""
 
 import datetime as dt
+import re
 
 from tests.web.ecrf.conftest import CONSENT, enrolled_subject_a, enter_baseline, enter_follow_up
 
@@ -109,3 +110,45 @@ def test_a_query_names_a_field_chosen_from_the_form(client, single_arm_cast):
     client.force_login(cast.monitor)
     html = client.get(f"/studies/{cast.study.code}/subjects/{subject.identifier}/ecrf/").content.decode()
     assert '<select name="field"' in html and '<option value="cea">' in html
+
+
+def test_the_dose_form_offers_the_subjects_regimen_drugs_and_refuses_others(client, single_arm_cast):
+    import pytest
+
+    from oncotrial.errors import InvalidInput
+
+    cast = single_arm_cast
+    subject = enrolled_subject_a(cast, regimen="folfiri")
+    client.force_login(cast.coordinator_a)
+    html = client.get(f"/studies/{cast.study.code}/subjects/{subject.identifier}/ecrf/forms/"
+                      "dose_administration/new/").content.decode()
+    select = html.split('<select name="drug"')[1].split("</select>")[0]
+    assert {"camrelizumab", "irinotecan", "fluorouracil"} <= set(re.findall(r'<option value="([^"]+)"', select))
+    assert "oxaliplatin" not in select  # mFOLFOX6 and XELOX were not chosen
+    for drug in ("oxaliplatine", "aspirin"):
+        with pytest.raises(InvalidInput) as caught:
+            save_record(cast.coordinator_a, subject, "dose_administration",
+                        {"drug": drug, "date": "2025-02-17", "action": "given", "dose": "100", "unit": "mg"})
+        assert caught.value.field == "drug" and "irinotecan" in caught.value.message
+
+
+def test_an_ae_outside_the_bundled_terms_is_recorded_as_other_specify_within_its_soc(client, single_arm_cast):
+    import pytest
+
+    from oncotrial.errors import InvalidInput
+    from oncotrial.web.ecrf import models as m
+
+    cast = single_arm_cast
+    subject = enrolled_subject_a(cast)
+    client.force_login(cast.coordinator_a)
+    html = client.get(f"/studies/{cast.study.code}/subjects/{subject.identifier}/ecrf/forms/"
+                      "adverse_event/new/").content.decode()
+    term = "Gastrointestinal disorders - Other, specify"
+    assert f'<option value="{term}">' in html and 'name="term_specify"' in html
+    ae = {"term": term, "grade": "2", "start_date": "2025-02-20", "outcome": "recovering"}
+    with pytest.raises(InvalidInput) as caught:
+        save_record(cast.coordinator_a, subject, "adverse_event", ae)
+    assert caught.value.field == "term_specify"
+    record = save_record(cast.coordinator_a, subject, "adverse_event", {**ae, "term_specify": "gastric ulcer bleed"})
+    record = m.AdverseEvent.objects.get(pk=record.pk)
+    assert (record.term, record.term_specify, record.soc) == (term, "gastric ulcer bleed", "Gastrointestinal disorders")

@@ -110,6 +110,7 @@ class AblationZoneAssessment(ClinicalRecord):
 
 class AdverseEvent(ClinicalRecord):
     term = models.CharField(max_length=200)
+    term_specify = models.CharField(max_length=200, blank=True)  # for an "<SOC> - Other, specify" term
     soc = models.CharField(max_length=200, blank=True)
     ctcae_version = models.CharField(max_length=8, default="5.0")
     grade = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -119,7 +119,9 @@ FORMS: dict[str, FormSpec] = {spec.name: replace(spec, fields=_with_ranges(spec.
         F("technique_efficacy_scan", "bool", "Technique-efficacy scan"),
     ), visit_field="date"),
     FormSpec("adverse_event", "Adverse event", "AdverseEvent", (
-        F("term", label="CTCAE term"), F("grade", "integer"), F("start_date", "date"),
+        F("term", label="CTCAE term"),
+        F("term_specify", label="Other, specify (what the AE was)", max_length=200),
+        F("grade", "integer"), F("start_date", "date"),
         F("end_date", "date"), F("serious", "bool"),
         F("serious_criterion", "choice", "Seriousness criterion",
           ("death", "life_threatening", "hospitalisation", "disability", "congenital_anomaly", "other")),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from oncotrial.errors import InvalidInput
 from oncotrial.web.ecrf import models as m
+from oncotrial.web.ecrf.services import context as ctx
 from oncotrial.web.ecrf.services import locks, queries, recist, records, sdv, signatures, summaries
 from oncotrial.web.ecrf.services.common import (
     QUERY_CLOSERS,
@@ -164,7 +165,8 @@ def record_form(request, code, identifier, form, record_id=None):
                            "errors": [e["message"] for e in errors if e.get("field") == f.name]}
                           for f in spec.fields],
                "errors": errors, "saved": request.GET.get("saved"), "derived": _derived(form, record),
-               "ctcae": _ctcae_choices() if form == "adverse_event" else None}
+               "ctcae": _ctcae_choices() if form == "adverse_event" else None,
+               "drugs": ctx.regimen_drugs(subject) if form == "dose_administration" else None}
     return render(request, "ecrf/record.html", context, status=400 if errors else 200)
 
 

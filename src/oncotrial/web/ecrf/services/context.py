@@ -94,18 +94,61 @@ def find_ctcae_term(term: str | None, version: str = "5.0"):
     return m.CtcaeTerm.objects.filter(version=version, term__iexact=term.strip()).first()
 
 
-def require_ctcae_term(term: str, version: str = "5.0"):
+OTHER_SPECIFY = " - Other, specify"
+
+
+def require_ctcae_term(term: str, version: str = "5.0", specify=None):
     found = find_ctcae_term(term, version)
     if found is None:
         raise InvalidInput(f"CTCAE term {term!r} is not a CTCAE v{version} term known here",
                            field="term", hint="Choose the system organ class, then a term from its list.")
+    if specify is not None and found.term.endswith(OTHER_SPECIFY) and not str(specify).strip():
+        raise InvalidInput(f"{found.term}: say what the adverse event was", field="term_specify",
+                           hint="CTCAE's 'Other, specify' term needs the event's own name beside it.")
     return found
 
 
-def prescribed_dose_for(subject, values: dict):
-    """The protocol's dose for `values['drug']` from the study protocol, or None when the drug is not
-    in the protocol or the body size needed is missing (the form still saves; no dose check)."""
+def regimen_drugs(subject) -> list[str]:
+    """The drugs the dose form offers: those of the subject's regimens (the chosen one where the
+    protocol chooses per patient), of every regimen of the arm, or of the protocol before the arm
+    is known; each drug once, in protocol order."""
+    from oncotrial.web.models import SubjectEvent
+
+    protocol = subject.study.current_version().protocol
+    chosen = dict(SubjectEvent.objects.filter(subject=subject, kind="regimen_choice")
+                  .order_by("occurred_on", "id").values_list("item", "value"))
+    arm_id = getattr(getattr(subject, "randomization", None), "arm", "") or getattr(
+        getattr(subject, "enrolment", None), "arm", "")
+    arm = next((a for a in protocol.arms if a.id == arm_id), None)
+    drugs: list[str] = []
+    for intervention in protocol.interventions:
+        if arm is not None and intervention.id not in arm.interventions:
+            continue
+        for regimen in intervention.regimens:
+            if intervention.id in chosen and regimen.id != chosen[intervention.id]:
+                continue
+            drugs += [d.drug for d in regimen.drugs if d.drug not in drugs]
+    return drugs
+
+
+def check_protocol_drug(subject, drug: str) -> None:
+    """A dose record names a drug of the protocol's regimens; anything else is a concomitant
+    medication (the dose form could otherwise store "oxaliplatine" with no prescribed dose)."""
     protocol = subject.protocol_version.protocol
+    known = {d.drug.lower(): d.drug for i in protocol.interventions for r in i.regimens for d in r.drugs}
+    if drug and drug.strip().lower() not in known:
+        offered = regimen_drugs(subject) or sorted(set(known.values()))
+        raise InvalidInput(f"subject {subject.identifier}: drug '{drug}' is not a drug of this protocol's "
+                           f"regimens; allowed: {', '.join(offered)}", field="drug",
+                           hint="Record any other medicine as a concomitant medication.")
+
+
+def prescribed_dose_for(subject, values: dict):
+    """The protocol's dose for `values['drug']` from the study protocol, or None when the body size
+    needed is missing (the form still saves; no dose check). A drug outside the protocol's
+    regimens is refused (InvalidInput naming the drugs offered)."""
+    protocol = subject.protocol_version.protocol
+    check_protocol_drug(subject, values.get("drug") or "")
     drug = (values.get("drug") or "").strip().lower()
     for intervention in protocol.interventions:
         for regimen in intervention.regimens:

@@ -121,7 +121,7 @@ def _derived(subject, form: str, values: dict) -> dict:
     if form == "dose_administration":
         return _dose_extras(subject, values)
     if form == "adverse_event" and values.get("term"):
-        term = ctx.require_ctcae_term(values["term"])
+        term = ctx.require_ctcae_term(values["term"], specify=values.get("term_specify") or "")
         return {"term": term.term, "soc": term.soc}
     return {}
 
