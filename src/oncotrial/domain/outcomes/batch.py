@@ -134,15 +134,18 @@ def derive_batch_outcomes(batch: TumourBatch, rules: BatchRules) -> BatchResult:
 
 def _timepoints(batch: TumourBatch, rules: BatchRules):
     """Spec §1.5 (targets), §1.6 (non-targets), §1.8 (overall), column by column, carrying the
-    nadir (complete sums only, §1.4) and whether the last evaluable response was CR (§1.5.3)."""
+    nadir (complete sums only, §1.4) and whether the last evaluable response was CR (§1.5.3).
+    What needs no carried state is summarised for all assessments first (``_scan_summaries``),
+    so the loop only touches one value per subject and column."""
     n, n_assess = batch.day.shape
-    used, nodes = batch.target_used, batch.target_is_node
+    used = batch.target_used
     has_targets = used.any(axis=1)
-    baseline_sum = np.where(used, batch.target_baseline, 0).sum(axis=1)
+    baseline_sum = np.sum(batch.target_baseline, axis=1, where=used)
     nadir = baseline_sum.copy()
     last_cr = np.zeros(n, dtype=bool)
     has_nt = (batch.non_target_states[:, 0, :] >= 0).any(axis=1) if batch.non_target_states.size \
         else np.zeros(n, dtype=bool)
+    scans = _scan_summaries(batch)
     shape = (n, n_assess)
     overall, target_out, nt_out = (np.full(shape, PAD, np.int8) for _ in range(3))
     sums = np.full(shape, -1, np.int64)
@@ -150,40 +153,66 @@ def _timepoints(batch: TumourBatch, rules: BatchRules):
     for a in range(n_assess):
         # Nothing dated after the data cut-off is used (spec §3.1).
         live = (batch.day[:, a] < NO_DAY) & (batch.day[:, a] <= cutoff)
-        values = batch.target_values[:, a, :]
-        target = _target_response(values, used, nodes, has_targets, nadir, baseline_sum,
-                                  last_cr & rules.reappearance_after_cr_is_pd)
-        nt = _non_target_response(batch.non_target_states[:, a, :], has_nt)
+        total, missing = scans["total"][a], scans["missing"][a]
+        target = _target_response(total, missing, scans["gone"][a], has_targets, nadir,
+                                  baseline_sum, last_cr & rules.reappearance_after_cr_is_pd)
+        nt = _non_target_response(scans["nt_progression"][a], scans["nt_not_evaluated"][a],
+                                  scans["nt_absent"][a], has_nt)
         response = _overall(target, nt, batch.new_lesion[:, a])
-        complete = has_targets & ~(used & (values < 0)).any(axis=1)
-        total = np.where(used, values, 0).sum(axis=1)
+        complete = live & has_targets & ~missing
         overall[:, a] = np.where(live, response, PAD)
         target_out[:, a] = np.where(live, target, PAD)
         nt_out[:, a] = np.where(live, nt, PAD)
-        sums[:, a] = np.where(live & complete, total, -1)
-        nadir = np.where(live & complete, np.minimum(nadir, total), nadir)
+        sums[:, a] = np.where(complete, total, -1)
+        nadir = np.where(complete, np.minimum(nadir, total), nadir)
         evaluable = live & (response != NE)
         last_cr = np.where(evaluable, response == CR, last_cr)
     return overall, target_out, nt_out, sums
 
 
-def _target_response(values, used, nodes, has_targets, nadir, baseline_sum, after_cr):
-    missing = (used & (values < 0)).any(axis=1)
-    total = np.where(used & (values >= 0), values, 0).sum(axis=1)
+def _scan_summaries(batch: TumourBatch) -> dict:
+    """Per assessment (rows, shape (A, n)): the sum of measured targets, whether a used target is
+    not evaluated, whether every target is gone (nodes < 10 mm, others 0), and the non-target
+    states present.  One pass per target slot and item over (n, A) slices: reductions over the
+    short last axis cost several times more."""
+    values = batch.target_values
+    shape = values.shape[:2]
+    total, missing, gone = np.zeros(shape, np.int64), np.zeros(shape, bool), np.ones(shape, bool)
+    for t in range(values.shape[2]):
+        value, used = values[:, :, t], batch.target_used[:, t, None]
+        negative = value < 0
+        total += np.where(used & ~negative, value, 0)
+        missing |= used & negative
+        gone &= np.where(batch.target_is_node[:, t, None], value < 100, value == 0) | ~used
+    summaries = {"total": total, "missing": missing, "gone": gone, **_non_target_states(batch)}
+    return {name: np.ascontiguousarray(column.T) for name, column in summaries.items()}
+
+
+def _non_target_states(batch: TumourBatch) -> dict:
+    states = batch.non_target_states
+    shape = states.shape[:2]
+    progression, not_evaluated = np.zeros(shape, bool), np.zeros(shape, bool)
+    absent = np.ones(shape, bool)
+    for k in range(states.shape[2]):
+        state = states[:, :, k]
+        progression |= state == NT_PROGRESSION
+        not_evaluated |= state == NT_NOT_EVALUATED
+        absent &= (state == NT_ABSENT) | (state < 0)
+    return {"nt_progression": progression, "nt_not_evaluated": not_evaluated, "nt_absent": absent}
+
+
+def _target_response(total, missing, gone, has_targets, nadir, baseline_sum, after_cr):
     progression = (total - nadir >= 50) & (5 * total >= 6 * nadir)
-    gone = np.where(nodes, values < 100, values == 0) | ~used
     result = np.select(
-        [~has_targets, missing & progression, missing, gone.all(axis=1), after_cr, progression,
+        [~has_targets, missing & progression, missing, gone, after_cr, progression,
          10 * total <= 7 * baseline_sum],
         [NA, PD, NE, CR, PD, PD, PR], default=SD)
     return result.astype(np.int8)
 
 
-def _non_target_response(states, has_nt):
-    result = np.select(
-        [(states == NT_PROGRESSION).any(axis=1), ~has_nt, (states == NT_NOT_EVALUATED).any(axis=1),
-         ((states == NT_ABSENT) | (states < 0)).all(axis=1)],
-        [PD, NA, NE, CR], default=NCNPD)
+def _non_target_response(progression, not_evaluated, absent, has_nt):
+    result = np.select([progression, ~has_nt, not_evaluated, absent], [PD, NA, NE, CR],
+                       default=NCNPD)
     return result.astype(np.int8)
 
 
@@ -249,42 +278,46 @@ def _unconfirmed_bor(batch, overall, kept, rules):
 
 def _confirmed_bor(batch, overall, kept, rules):
     """Spec §1.12: the first CR (then PR) whose first qualifying later CR (CR/PR) at ≥ min days is
-    reached through an allowed stretch; otherwise the §1.11 steps 3–7."""
+    reached through an allowed stretch; otherwise the §1.11 steps 3–7.  Each column only looks
+    at the subjects with that response there and no confirmed BOR yet (a small share)."""
     codes = np.where(kept, overall, PAD)
     n, n_assess = codes.shape
     counts = {name: np.cumsum(codes == code, axis=1)
               for name, code in (("ne", NE), ("sd", SD), ("cr", CR), ("pr", PR))}
-    bad_for_pr = np.cumsum(~np.isin(codes, (CR, PR, NE, SD, PAD)), axis=1)
-    bad_for_cr = np.cumsum(~np.isin(codes, (CR, NE, PAD)), axis=1)
+    counts["bad_for_pr"] = np.cumsum(~np.isin(codes, (CR, PR, NE, SD, PAD)), axis=1)
+    counts["bad_for_cr"] = np.cumsum(~np.isin(codes, (CR, NE, PAD)), axis=1)
     bor, bor_day = np.full(n, -1, np.int64), np.full(n, NO_DAY, np.int64)
     for code in (CR, PR):
         confirming = (codes == CR) if code == CR else np.isin(codes, (CR, PR))
         for i in range(n_assess):
-            later = confirming & (np.arange(n_assess) > i)
-            later &= (batch.day - batch.day[:, i:i + 1]) >= rules.confirm_min_days
+            rows = np.flatnonzero((codes[:, i] == code) & (bor < 0))
+            if rows.size == 0:
+                continue
+            day = batch.day[rows]
+            later = confirming[rows] & (np.arange(n_assess) > i)
+            later &= (day - day[:, i:i + 1]) >= rules.confirm_min_days
             found, j = _first_index(later)
-            ok = found & (codes[:, i] == code) & _stretch_ok(code, i, j, counts, bad_for_pr,
-                                                            bad_for_cr, codes, rules)
-            take = (bor < 0) & ok
-            bor = np.where(take, code, bor)
-            bor_day = np.where(take, batch.day[:, i], bor_day)
+            taken = rows[found & _stretch_ok(code, i, j, rows, counts, codes, rules)]
+            bor[taken] = code
+            bor_day[taken] = batch.day[taken, i]
     return _bor_steps(batch, overall, kept, rules, bor, bor_day)
 
 
-def _between(cumulative, i, j):
-    return _pick(cumulative, j) - cumulative[:, i]
+def _between(cumulative, i, j, rows):
+    """Count in (i, j] of a cumulative count, for the subjects ``rows``."""
+    return cumulative[rows, j] - cumulative[rows, i]
 
 
-def _stretch_ok(code, i, j, counts, bad_for_pr, bad_for_cr, codes, rules):
-    ok = _between(counts["ne"], i, j) <= rules.confirm_max_ne_between
+def _stretch_ok(code, i, j, rows, counts, codes, rules):
+    ok = _between(counts["ne"], i, j, rows) <= rules.confirm_max_ne_between
     if code == CR:
-        return ok & (_between(bad_for_cr, i, j) == 0)
-    ok &= _between(counts["sd"], i, j) <= (1 if rules.confirm_allow_sd_between else 0)
-    ok &= _between(bad_for_pr, i, j) == 0
+        return ok & (_between(counts["bad_for_cr"], i, j, rows) == 0)
+    ok &= _between(counts["sd"], i, j, rows) <= (1 if rules.confirm_allow_sd_between else 0)
+    ok &= _between(counts["bad_for_pr"], i, j, rows) == 0
     # No PR after a CR inside the stretch: the first CR after i, then no PR up to j.
     after_i = np.arange(codes.shape[1]) > i
-    has_cr, first_cr = _first_index((codes == CR) & after_i)
-    pr_after_cr = has_cr & (first_cr < j) & (_pick(counts["pr"], j) - _pick(counts["pr"], first_cr) > 0)
+    has_cr, first_cr = _first_index((codes[rows] == CR) & after_i)
+    pr_after_cr = has_cr & (first_cr < j) & (_between(counts["pr"], first_cr, j, rows) > 0)
     return ok & ~pr_after_cr
 
 
@@ -371,13 +404,9 @@ def simulate_tumour_batch(
     switch = rng.integers(2, max(n_assess, 3), n)
     mean = np.where(np.arange(n_assess)[None, :] < switch[:, None], drift[:, None],
                     regrowth[:, None])
-    walk = np.exp(np.cumsum(rng.normal(mean[:, :, None], 0.2, (n, n_assess, 5)), axis=1))
-    values = np.round(base[:, None, :] * walk).astype(np.int64)
-    values = np.where(~nodes[:, None, :] & (values < 50), 0, values)
-    values = np.where(rng.random(values.shape) < 0.02, NOT_EVALUATED, values)
-    values = np.where(used[:, None, :], values, NOT_EVALUATED)
+    values = _target_sizes(rng, base, mean, nodes, used)
     n_nt = rng.integers(0, 3, n)
-    nt = rng.choice(4, size=(n, n_assess, 2), p=(0.1, 0.86, 0.02, 0.02))
+    nt = rng.choice(4, size=(n, n_assess, 2), p=(0.1, 0.86, 0.02, 0.02)).astype(np.int8)
     nt = np.where(np.arange(2)[None, None, :] < n_nt[:, None, None], nt, -1)
     death = np.where(rng.random(n) < 0.3, start + rng.integers(30, 700, n), NO_DAY)
     nact = np.where(rng.random(n) < 0.1, start + rng.integers(60, 600, n), NO_DAY)
@@ -392,6 +421,21 @@ def simulate_tumour_batch(
         target_used=used, day=days, target_values=np.take_along_axis(values, order[:, :, None], 1),
         non_target_states=np.take_along_axis(nt, order[:, :, None], 1),
         new_lesion=np.take_along_axis(rng.random((n, n_assess)) < 0.03, order, 1))
+
+
+def _target_sizes(rng, base, mean, nodes, used):
+    """Target sizes (int32 tenths of mm) on a log-normal random walk, in place: at a million
+    subjects each (n, A, 5) float64 temporary is 480 MB."""
+    walk = rng.normal(mean[:, :, None], 0.2, (*mean.shape, 5))
+    np.cumsum(walk, axis=1, out=walk)
+    np.exp(walk, out=walk)
+    walk *= base[:, None, :]
+    values = np.round(walk, out=walk).astype(np.int32)
+    del walk
+    values[~nodes[:, None, :] & (values < 50)] = 0
+    values[rng.random(values.shape) < 0.02] = NOT_EVALUATED
+    values[~np.broadcast_to(used[:, None, :], values.shape)] = NOT_EVALUATED
+    return values
 
 
 def derive_records_from_batch(batch: TumourBatch, index: int) -> dict:
