@@ -103,3 +103,23 @@ def test_an_edit_check_message_never_shows_a_python_repr():
     failures = run_edit_checks("dose_administration", {"delay_days": __import__("decimal").Decimal("1000.5")}, {})
     (failure,) = [f for f in failures if f.field == "delay_days"]
     assert "Decimal(" not in failure.message and "1000.5" in failure.message
+
+
+def test_every_date_on_a_page_is_iso_in_both_languages(client, cast):
+    subject = eligible_subject(cast)
+    client.force_login(cast.coordinator_a)
+    for language in ("en", "zh-hans"):
+        client.cookies["django_language"] = language
+        page = client.get(f"/studies/{cast.study.code}/subjects/{subject.identifier}/",
+                          HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert DAY.isoformat() in page
+        assert not re.search(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}, \d{4}", page)
+        assert not re.search(r"\d{4}年\d{1,2}月\d{1,2}日", page)
+
+
+def test_an_error_page_says_its_message_once(client, cast):
+    client.force_login(cast.statistician)
+    page = client.get(f"/studies/{cast.study.code}/audit/").content.decode()
+    main = page.split("<main>")[1]
+    (message,) = re.findall(r'<p class="error-message">(.*?)</p>', main, re.S)
+    assert main.count(message.strip()) == 1

@@ -147,6 +147,7 @@ LOCALE_PATHS = [WEB_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
+FORMAT_MODULE_PATH = ["oncotrial.web.formats"]  # ISO 8601 dates in both languages (issue 16)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = os.environ.get("ONCOTRIAL_STATIC_ROOT") or None  # collectstatic target, optional

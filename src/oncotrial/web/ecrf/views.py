@@ -48,7 +48,9 @@ def _roles(user, subject) -> dict:
 def subject_ecrf(request, code, identifier):
     study, subject = _subject(request, code, identifier)
     timeline = summaries.subject_timeline(request.user, subject, now())
-    spider = summaries.render_spider_svg({subject.identifier: timeline["spider"]}) if timeline["spider"] else ""
+    spider = summaries.render_spider_svg(
+        {subject.identifier: timeline["spider"]},
+        arms=summaries.spider_arms(request.user, study, [subject.identifier])) if timeline["spider"] else ""
     context = {"study": study, "subject": subject, "timeline": timeline, "spider_svg": spider,
                "forms": [(name, spec.label) for name, spec in FORMS.items() if name != "tumour_assessment"],
                "records": _records(subject), "can": _roles(request.user, subject),
@@ -296,5 +298,6 @@ def safety_view(request, code):
 def responses_view(request, code):
     study = study_for(request, code)
     data = summaries.study_responses(request.user, study)
-    svg = summaries.render_spider_svg(data["spider"], width=720, height=320) if data["spider"] else ""
+    arms = summaries.spider_arms(request.user, study, data["spider"])
+    svg = summaries.render_spider_svg(data["spider"], width=1000, height=440, arms=arms) if data["spider"] else ""
     return render(request, "ecrf/responses.html", {"study": study, "data": data, "spider_svg": svg})

@@ -17,7 +17,7 @@ from oncotrial.web.ecrf.services.queries import list_queries
 from oncotrial.web.ecrf.services.recist import assessment_rows
 from oncotrial.web.ecrf.services.signatures import list_signatures
 from oncotrial.web.models import AuditEvent, Subject
-from oncotrial.web.services.permissions import visible_sites
+from oncotrial.web.services.permissions import can_see_arm, visible_sites
 
 SAE_REPORTING_HOURS = 24
 
@@ -112,34 +112,67 @@ def _spider_points(series) -> list[dict]:
             for day, pct in series]
 
 
-def render_spider_svg(lines: dict[str, list[dict]], width: int = 480, height: int = 240) -> str:
+ARM_COLOURS = ("#1f5fa8", "#c2571a", "#2a8a4a", "#8a3ea8", "#a8891f")
+
+
+def render_spider_svg(lines: dict[str, list[dict]], width: int = 720, height: int = 360,
+                      arms: dict[str, str] | None = None) -> str:
     """An inline SVG spider plot: % change of the target sum from baseline against days, one line
-    per subject, with the +20 % and −30 % RECIST reference lines."""
+    per subject coloured by arm (legend below), ticks on both axes and the +20 % and −30 % RECIST
+    reference lines."""
+    arms = arms or {}
     points = [p for line in lines.values() for p in line]
-    max_day = max([p["day"] for p in points] + [1])
+    max_day = max([p["day"] for p in points] + [42])
     low = min([p["percent"] for p in points] + [-40.0])
     high = max([p["percent"] for p in points] + [40.0])
+    left, right, top, bottom = 52, 12, 12, 56
+    plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(day):
-        return 40 + (width - 50) * day / max_day
+        return left + plot_w * day / max_day
 
     def y(pct):
-        return 10 + (height - 30) * (high - pct) / (high - low)
+        return top + plot_h * (high - pct) / (high - low)
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="spider" width="{width}" height="{height}" '
-             f'role="img" aria-label="Spider plot of percent change from baseline">']
-    for pct, label in ((20, "+20%"), (0, "0"), (-30, "−30%")):
-        parts.append(f'<line x1="40" x2="{width - 10}" y1="{y(pct):.1f}" y2="{y(pct):.1f}" '
-                     f'stroke="#999" stroke-dasharray="{"0" if pct == 0 else "4 3"}"/>'
-                     f'<text x="2" y="{y(pct) + 4:.1f}" font-size="10">{label}</text>')
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="Spider plot of percent change from baseline">',
+             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#bbb"/>']
+    for pct in range(int(low // 20) * 20, int(high) + 1, 20):
+        if low <= pct <= high:
+            parts.append(f'<line x1="{left - 4}" x2="{left}" y1="{y(pct):.1f}" y2="{y(pct):.1f}" stroke="#555"/>'
+                         f'<text x="{left - 7}" y="{y(pct) + 4:.1f}" font-size="12" text-anchor="end">'
+                         f'{pct:+d}%</text>')
+    step = _day_step(max_day)
+    for day in range(0, int(max_day) + 1, step):
+        parts.append(f'<line x1="{x(day):.1f}" x2="{x(day):.1f}" y1="{top + plot_h}" y2="{top + plot_h + 4}" '
+                     f'stroke="#555"/><text x="{x(day):.1f}" y="{top + plot_h + 17}" font-size="12" '
+                     f'text-anchor="middle">{day}</text>')
+    parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h + 32}" font-size="12" '
+                 'text-anchor="middle">days from baseline</text>')
+    for pct in (20, 0, -30):
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(pct):.1f}" y2="{y(pct):.1f}" '
+                     f'stroke="#888" stroke-dasharray="{"0" if pct == 0 else "5 4"}"/>')
+    colours = {arm: ARM_COLOURS[i % len(ARM_COLOURS)] for i, arm in enumerate(sorted(set(arms.values())))}
     for name, line in lines.items():
+        colour = colours.get(arms.get(name), ARM_COLOURS[0])
         coords = " ".join(f"{x(p['day']):.1f},{y(p['percent']):.1f}" for p in line)
-        parts.append(f'<polyline fill="none" stroke="#1f5fa8" stroke-width="2" points="{coords}">'
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}">'
                      f'<title>{escape(name)}</title></polyline>')
-        parts += [f'<circle cx="{x(p["day"]):.1f}" cy="{y(p["percent"]):.1f}" r="3" fill="#1f5fa8"/>'
+        parts += [f'<circle cx="{x(p["day"]):.1f}" cy="{y(p["percent"]):.1f}" r="3.5" fill="{colour}"/>'
                   for p in line]
-    parts.append(f'<text x="{width - 60}" y="{height - 4}" font-size="10">days</text></svg>')
+    for i, (arm, colour) in enumerate(colours.items()):
+        lx = left + i * 260
+        parts.append(f'<line x1="{lx}" x2="{lx + 22}" y1="{height - 8}" y2="{height - 8}" stroke="{colour}" '
+                     f'stroke-width="3"/><text x="{lx + 28}" y="{height - 4}" font-size="12">{escape(arm)}</text>')
+    parts.append("</svg>")
     return "".join(parts)
+
+
+def _day_step(max_day: float) -> int:
+    for step in (7, 14, 28, 42, 84, 168, 336):
+        if max_day / step <= 10:
+            return step
+    return 672
 
 
 def safety_summary(user, study) -> dict:
@@ -213,6 +246,24 @@ def study_responses(user, study) -> dict:
         if len(series) > 1:
             lines[subject.identifier] = _spider_points(series)
     return {"subjects": rows, "spider": lines}
+
+
+def spider_arms(user, study, identifiers) -> dict[str, str]:
+    """Subject -> arm name (in the user's language) for colouring a spider plot; empty where the
+    user may not see arms (a masked study)."""
+    if not can_see_arm(user, study, masked=study.current_version().protocol.registry.masking != "none"):
+        return {}
+    subjects = Subject.objects.filter(study=study, identifier__in=list(identifiers))
+    return {s.identifier: _arm_name(study, s) for s in subjects}
+
+
+def _arm_name(study, subject) -> str:
+    from oncotrial.web.protocol_texts import localized
+
+    arm_id = getattr(getattr(subject, "randomization", None), "arm", "") or getattr(
+        getattr(subject, "enrolment", None), "arm", "")
+    arm = next((a for a in study.current_version().protocol.arms if a.id == arm_id), None)
+    return localized(arm, "name") if arm else ""
 
 
 def local_control_rows(subject, data_cutoff: dt.date) -> list[dict]:
