@@ -1,7 +1,8 @@
 """SDTM tabulation datasets from the EDC records (SDTMIG 3.4, spec standards.md §2): DM, DS, EX,
-AE, DD and the trial summary TS. Values are laid out, not derived; controlled terminology as the
-spec lists it (SEX, DSDECOD, DSCAT, AESER Y/N, AETOXGR 1–5, TSPARMCD). TU, TR, RS, PR, CM, SV,
-SUPPQUAL and TA / TE / TV are still to come."""
+AE, DD and the trial summary TS here; TU, TR, RS in `sdtm_tumour`, CM, PR, SV and SUPPAE / SUPPPR
+in `sdtm_events`, TA, TE, TV in `sdtm_design`. Values are laid out, not derived; controlled
+terminology as the spec lists it (SEX, DSDECOD, DSCAT, AESER Y/N, AETOXGR 1–5, TSPARMCD, EPOCH,
+TUMIDENT, LDIAM / LPERP / TUMSTATE, OVRLRESP / TRGRESP / NTRGRESP / NEWLIND)."""
 
 from __future__ import annotations
 
@@ -189,6 +190,12 @@ def export_ts(study: ExportStudy) -> Dataset:
 
 
 def export_sdtm(study: ExportStudy) -> tuple[Dataset, ...]:
-    """DM, DS, EX, AE, DD and TS."""
-    return (export_dm(study), export_ds(study), export_ex(study), export_ae(study), export_dd(study),
-            export_ts(study))
+    """DM, DS, EX, AE, DD, CM, PR, TU, TR, RS, SV, SUPPAE, SUPPPR, TS, TA, TE and TV."""
+    from .sdtm_design import export_trial_design
+    from .sdtm_events import export_cm, export_pr, export_suppae, export_supppr, export_sv
+    from .sdtm_tumour import export_rs, export_tr, export_tu
+
+    ae, pr = export_ae(study), export_pr(study)
+    return (export_dm(study), export_ds(study), export_ex(study), ae, export_dd(study), export_cm(study), pr,
+            export_tu(study), export_tr(study), export_rs(study), export_sv(study), export_suppae(study, ae),
+            export_supppr(study, pr), export_ts(study), *export_trial_design(study))

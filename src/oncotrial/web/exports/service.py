@@ -27,6 +27,7 @@ from oncotrial.exports.bundle import ExportStudy, SiteInfo
 from oncotrial.exports.package import FORMATS, export_files, manifest, render_manifest
 from oncotrial.web.analysis.loading import load_study_records
 from oncotrial.web.analysis.service import default_cutoff, is_locked
+from oncotrial.web.exports.loading import load_export_tables
 from oncotrial.web.models import Role
 from oncotrial.web.services.audit import record_audit
 from oncotrial.web.services.permissions import find_role, require_role
@@ -37,7 +38,8 @@ FORMAT_TITLES = {"adam": "ADaM: XPT v5, Dataset-JSON 1.1, CSV and define.xml 2.1
                  "xpt": "ADaM as SAS XPT v5 with define.xml",
                  "dataset-json": "ADaM as Dataset-JSON 1.1 with define.xml",
                  "csv": "ADaM as CSV with define.xml", "define": "define.xml 2.1 only",
-                 "sdtm": "SDTM DM, DS, EX, AE, DD, TS: XPT v5, Dataset-JSON, CSV and define.xml",
+                 "sdtm": "SDTM DM, DS, EX, AE, DD, CM, PR, TU, TR, RS, SV, SUPPAE, SUPPPR, TS, TA, TE, TV: "
+                         "XPT v5, Dataset-JSON, CSV and define.xml",
                  "fhir": "FHIR R4 ResearchStudy and ResearchSubject bundle",
                  "ctgov": "ClinicalTrials.gov results section draft"}
 
@@ -65,7 +67,8 @@ def build_export_study(study, *, cutoff: dt.date, analysis_set: str = "itt") -> 
     request = AnalysisRequest(study.code, cutoff, analysis_set, is_locked(study), __version__)
     results = derive_trial_results(protocol, records.facts, outcomes, request)
     sites = tuple(SiteInfo(s.code, s.name, s.country) for s in study.sites.order_by("code"))
-    return ExportStudy(study.code, protocol, tuple(records.facts), records.tables, outcomes, results,
+    tables = {**records.tables, **load_export_tables(study)}
+    return ExportStudy(study.code, protocol, tuple(records.facts), tables, outcomes, results,
                        timezone.now(), sites, source_version=__version__)
 
 
