@@ -193,6 +193,7 @@ EDIT_CHECKS: dict[str, tuple[EditCheck, ...]] = {
          {"label": "technical success", "when": When("kind", ("MWA", "RFA"))}),
         (DateWithin, "LT-12", "date", "reject", {}),
         (DateWithin, "LT-13", "end_date", "reject", {}),
+        (Required, "LT-14", "kind", "reject", {"label": "procedure"}),
     ),
     "ablation_zone_assessment": _form(
         "ablation_zone_assessment",
@@ -265,5 +266,6 @@ EDIT_CHECKS: dict[str, tuple[EditCheck, ...]] = {
         (DateOrder, "SS-03", "date", "reject", _AFTER_CONSENT),
         (Required, "SS-04", "reason", "reject", {}),
         (DateWithin, "SS-05", "date", "reject", {}),
+        (Required, "SS-06", "status", "reject", {}),
     ),
 }

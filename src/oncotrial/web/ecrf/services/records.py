@@ -71,6 +71,7 @@ def save_record(user, subject, form: str, raw: dict, *, record_id=None, reason: 
     check_not_locked(subject, form, record, record_visit(form, record) if record else "")
     values = parse_form(FORMS[form], raw, subject=subject)
     check_subject_takes_part(subject, form)
+    check_unique(subject, form, values, record)
     context = ctx.build_context(subject, form, values, record)
     raise_rejections(run_edit_checks(form, values, context))
     extras = _derived(subject, form, values)
@@ -98,6 +99,25 @@ def check_subject_takes_part(subject, form: str) -> None:
         raise Conflict(f"subject {subject.identifier} is screen_failed; a death is recorded only for a "
                        "subject in the trial (screening, eligible, enrolled or later)", field="subject",
                        hint="Record the death in the screening log notes instead.")
+
+
+def check_unique(subject, form: str, values: dict, record=None) -> None:
+    """A second death, or a second status change of one kind, is a conflict with the stored record
+    (409), refused before the database's unique constraint would fail the whole request."""
+    model = FORM_MODELS[form]
+    for constraint in model._meta.constraints:
+        names = [name for name in getattr(constraint, "fields", ()) if name != "subject"]
+        if "subject" not in getattr(constraint, "fields", ()):
+            continue
+        same = model.objects.filter(subject=subject, **{name: values.get(name) for name in names})
+        if record is not None:
+            same = same.exclude(pk=record.pk)
+        existing = same.first()
+        if existing is not None:
+            what = ", ".join(f"{name} {values.get(name)}" for name in names)
+            raise Conflict(f"subject {subject.identifier} already has a {FORMS[form].label.lower()} record"
+                           f"{' with ' + what if what else ''} (record {existing.pk}); correct that record "
+                           "instead", field=names[0] if names else "form")
 
 
 def _write(model, subject, user, record, values: dict):
