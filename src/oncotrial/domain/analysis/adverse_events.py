@@ -21,6 +21,7 @@ from oncotrial.domain.outcomes.safety import (
 
 from .flow import CountCell, count_cell
 from .inputs import ArmInfo, Rate, RateDifference, SubjectFacts, compute_rate, compute_rate_difference
+from .notes import note
 
 OVERVIEW = (
     ("any", "all", "Any TEAE"),
@@ -198,9 +199,9 @@ def derive_safety_results(members: Sequence[tuple[SubjectFacts, str]], arms: Seq
     arm_of = {f.subject_id: arm for f, arm in members}
     emergent = sorted((r for r in teaes if r.treatment_emergent and r.subject_id in arm_of),
                       key=lambda r: (r.subject_id, r.adverse_event.start_date, r.adverse_event.ae_id))
-    warnings = [f"{a}: no subject in the safety set" for a, fs in groups if not fs]
+    warnings = [note("safety_empty_arm", f"{a}: no subject in the safety set", arm=a) for a, fs in groups if not fs]
     if members and not emergent:
-        warnings.append("no treatment-emergent adverse event recorded")
+        warnings.append(note("no_aes", "no treatment-emergent adverse event recorded"))
     deaths = tuple(DeathRow(f.subject_id, arm, f.death_date, f.death_cause or "not stated")
                    for f, arm in sorted(members, key=lambda m: m[0].subject_id) if f.death_date)
     return SafetyResults(

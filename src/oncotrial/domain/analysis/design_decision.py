@@ -15,6 +15,7 @@ from oncotrial.domain.protocol.model import Design
 from oncotrial.errors import OncotrialError
 
 from .inputs import Interval
+from .notes import note
 from .survival import ArmSurvival
 
 
@@ -87,13 +88,15 @@ def derive_landmark_decision(design: Design, column: ArmSurvival | None,
         try:
             simon = _simon(design)
         except OncotrialError as problem:
-            warnings.append(f"Simon design not computed: {problem.message}")
+            warnings.append(note("simon_not_computed", f"Simon design not computed: {problem.message}",
+                                 detail=problem.message))
     rate = Interval(None, None, None)
     if column is not None:
         rate = next((Interval(lm.estimate, lm.lower, lm.upper) for lm in column.landmarks
                      if lm.months == design.landmark_months), rate)
     if rate.estimate is None:
-        warnings.append(f"the {design.landmark_months:g}-month rate is not estimable yet")
+        warnings.append(note("landmark_not_estimable", f"the {design.landmark_months:g}-month rate is not "
+                             "estimable yet", months=design.landmark_months))
     successes, failures = statuses.count(True), statuses.count(False)
     r, n = (simon.r, simon.n) if simon else (None, None)
     rule = (f"Simon two-stage ({simon.r1}/{simon.n1}; {simon.r}/{simon.n}): stop after stage 1 if "

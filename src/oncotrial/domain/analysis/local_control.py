@@ -16,6 +16,7 @@ from oncotrial.errors import OncotrialError
 
 from ._plain import finite
 from .inputs import ArmInfo
+from .notes import note
 from .survival import DAYS_PER_MONTH, LANDMARK_MONTHS, LandmarkRate, TestResult
 
 LOCAL_PROGRESSION, DEATH = 1, 2
@@ -100,28 +101,28 @@ def derive_local_control_summary(rows: Sequence[tuple[str, TimeToEventResult, Ti
     subject give warnings, never an error."""
     coded = [(arm, *code_competing_time(local, survival)) for arm, local, survival in rows]
     present = [a.id for a in arms if any(c[0] == a.id for c in coded)]
-    warnings = [f"local control: arm {a.id} has no subject with local therapy"
+    warnings = [note("local_empty_arm", f"local control: arm {a.id} has no subject with local therapy", arm=a.id)
                 for a in arms if a.id not in present]
     if not coded:
         return LocalControlSummary("LOCAL_CONTROL", population, RULE, (), None,
-                                   ("local control: no subject with local therapy",))
+                                   (note("local_empty", "local control: no subject with local therapy"),))
     result = None
     try:
         result = estimate_cuminc([c[1] for c in coded], [c[2] for c in coded], [c[0] for c in coded],
                                  group_levels=present)
-        warnings += [f"local control: {w}" for w in result.warnings]
+        warnings += [note("local_statistic", f"local control: {w}", detail=w) for w in result.warnings]
     except OncotrialError as problem:
-        warnings.append(f"local control: {problem.message}")
+        warnings.append(note("local_statistic", f"local control: {problem.message}", detail=problem.message))
     columns = tuple(_arm_column(result, arm, [(t, s) for a, t, s in coded if a == arm])
                     for arm in present)
     gray = None
     if result is not None and len(present) > 1:
         test = next((t for t in result.tests if t.cause == LOCAL_PROGRESSION), None)
         if test is None:
-            warnings.append("local control: no local progression, so no Gray's test")
+            warnings.append(note("local_no_gray", "local control: no local progression, so no Gray's test"))
         else:
             gray = TestResult("Gray's test", finite(test.statistic), int(test.df), finite(test.p_value))
     if not any(c.events for c in columns):
-        warnings.append("local control: no local progression observed")
+        warnings.append(note("local_no_progression", "local control: no local progression observed"))
     return LocalControlSummary("LOCAL_CONTROL", population, RULE, columns, gray,
                                tuple(dict.fromkeys(warnings)))

@@ -17,6 +17,7 @@ from oncotrial.domain.tumour.recist import TimepointResponse
 
 from ._plain import finite
 from .inputs import ArmInfo, Rate, RateDifference, compute_rate, compute_rate_difference
+from .notes import note
 from .survival import DAYS_PER_MONTH
 
 BOR_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "NO_ASSESSMENT")
@@ -69,9 +70,11 @@ def derive_response_summary(members: Sequence[tuple[SubjectOutcome, str]], arms:
         orr = compute_rate(sum(o.responder for o in group), len(group))
         dcr = compute_rate(sum(o.disease_control for o in group), len(group))
         if not group:
-            warnings.append(f"{arm.id}: no subject in the response population")
+            warnings.append(note("response_empty_arm", f"{arm.id}: no subject in the response population",
+                                 arm=arm.id))
         elif orr.x == 0:
-            warnings.append(f"{arm.id}: no responders (ORR 0 of {orr.n})")
+            warnings.append(note("no_responders", f"{arm.id}: no responders (ORR 0 of {orr.n})", arm=arm.id,
+                                 n=orr.n))
         columns.append(ArmResponse(arm.id, len(group), tuple(counts.items()), orr, dcr))
     by_arm = {c.arm: c for c in columns}
     orr_diff = dcr_diff = None

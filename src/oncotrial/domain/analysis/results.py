@@ -22,6 +22,7 @@ from .design_decision import LandmarkDecision, derive_landmark_decision
 from .flow import ConsortFlow, SummaryTable, derive_consort_flow, derive_demographics, derive_disposition
 from .inputs import SET_KEYS, AnalysisRequest, ArmInfo, SubjectFacts, facts_at_cutoff
 from .local_control import LocalControlSummary, derive_local_control_summary
+from .notes import note
 from .response import ResponseSummary, TumourPlots, derive_response_summary, derive_tumour_plots
 from .sets import AnalysisSetResult, select_analysis_set
 from .survival import EndpointTime, TimeToEventSummary, derive_time_to_event_summary
@@ -219,10 +220,11 @@ def _treatment(by_id) -> dict:
 def _set_warnings(chosen: AnalysisSetResult, arms, protocol: Protocol) -> list[str]:
     warnings = []
     if chosen.n == 0:
-        warnings.append(f"the {chosen.name} is empty at this cut-off: nothing to analyse")
+        warnings.append(note("set_empty", f"the {chosen.name} is empty at this cut-off: nothing to analyse",
+                             set=chosen.name))
     elif len(arms) > 1 and sum(1 for _, n in chosen.n_by_arm if n) < 2:
-        warnings.append("only one arm has subjects in the analysis set: no between-arm comparison")
+        warnings.append(note("one_arm", "only one arm has subjects in the analysis set: no between-arm comparison"))
     if chosen.note:
-        warnings.append(chosen.note)
+        warnings.append(note("set_note", chosen.note, detail=chosen.note))
     return warnings
 

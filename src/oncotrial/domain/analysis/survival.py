@@ -22,6 +22,7 @@ from oncotrial.errors import OncotrialError
 
 from ._plain import finite
 from .inputs import ArmInfo, Interval
+from .notes import note
 
 DAYS_PER_MONTH = 30.4375  # spec §0.1 (365.25 / 12)
 LANDMARK_MONTHS = (6.0, 12.0, 24.0)
@@ -188,9 +189,11 @@ def _attempt(label: str, warnings: list[str], compute):
     try:
         return compute()
     except OncotrialError as problem:
-        warnings.append(f"{label} not computed: {problem.message}")
+        warnings.append(note("not_computed", f"{label} not computed: {problem.message}",
+                             statistic=label, detail=problem.message))
     except (np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError) as problem:
-        warnings.append(f"{label} not computed: the data are degenerate ({problem})")
+        warnings.append(note("degenerate", f"{label} not computed: the data are degenerate ({problem})",
+                             statistic=label, detail=str(problem)))
     return None
 
 
@@ -218,9 +221,9 @@ def compare_two_arms(rows: Sequence[EndpointTime], experimental: str, control: s
     scox = _attempt(f"{label}stratified Cox model", warnings, lambda: estimate_cox(
         time, event, group, strata=strata, group_levels=levels)) if has_strata else None
     if lr is not None:
-        warnings.extend(f"{label}{w}" for w in lr.warnings)
+        warnings.extend(note("statistic", f"{label}{w}", endpoint=endpoint, detail=w) for w in lr.warnings)
     if cox is not None:
-        warnings.extend(f"{label}{w}" for w in cox.warnings)
+        warnings.extend(note("statistic", f"{label}{w}", endpoint=endpoint, detail=w) for w in cox.warnings)
     return TwoArmComparison(
         experimental, control, ("stratum",) if has_strata else (),
         _test("Log-rank", lr), _test("Stratified log-rank", slr),
@@ -259,22 +262,25 @@ def derive_time_to_event_summary(endpoint: str, name: str, population: str,
     present = [a.id for a in arms if any(r.arm == a.id for r in rows)]
     if not present:
         return TimeToEventSummary(endpoint, name, population, "months", (), None, (),
-                                  (f"{endpoint}: no subject to analyse",))
+                                  (note("tte_empty", f"{endpoint}: no subject to analyse", endpoint=endpoint),))
     fit = estimate_km([r.months for r in rows], [int(r.event) for r in rows],
                       [r.arm for r in rows], group_levels=present, conf_type=CONF_TYPE)
     grid = compute_risk_grid(max(r.months for r in rows))
     columns = tuple(_arm_survival(arm, fit.curve(arm), grid) for arm in present)
-    warnings += [f"{endpoint}: {w}" for w in fit.warnings if "landmark" not in w]
-    warnings += [f"{endpoint}, {c.arm}: median not reached" for c in columns
-                 if c.median.estimate is None and c.events > 0]
+    warnings += [note("statistic", f"{endpoint}: {w}", endpoint=endpoint, detail=w)
+                 for w in fit.warnings if "landmark" not in w]
+    warnings += [note("median_not_reached", f"{endpoint}, {c.arm}: median not reached", endpoint=endpoint,
+                      arm=c.arm) for c in columns if c.median.estimate is None and c.events > 0]
     result = None
     if comparison is not None:
         if all(arm in present for arm in comparison):
             result = compare_two_arms(rows, *comparison, warnings, endpoint)
             if result.ph_test and result.ph_test.p_value is not None and result.ph_test.p_value < 0.05:
-                warnings.append(f"{endpoint}: proportional hazards rejected by cox.zph (p = "
-                                f"{result.ph_test.p_value:.3g}); read the hazard ratio as an average")
+                p = f"{result.ph_test.p_value:.3g}"
+                warnings.append(note("ph_rejected", f"{endpoint}: proportional hazards rejected by cox.zph "
+                                     f"(p = {p}); read the hazard ratio as an average", endpoint=endpoint, p=p))
         else:
-            warnings.append(f"{endpoint}: only one arm has subjects; no between-arm comparison")
+            warnings.append(note("tte_one_arm", f"{endpoint}: only one arm has subjects; no between-arm "
+                                 "comparison", endpoint=endpoint))
     return TimeToEventSummary(endpoint, name, population, "months", columns, result,
                               _rule_counts(rows), tuple(dict.fromkeys(warnings)))
