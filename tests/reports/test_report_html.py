@@ -20,6 +20,8 @@ from oncotrial.errors import InvalidInput
 from oncotrial.reports import format as fmt
 from oncotrial.reports.html import render_trial_report
 from oncotrial.reports.messages import LABELS, TERMS
+from oncotrial.reports.notes import WARNINGS, say_warning
+from oncotrial.reports.view import ReportView
 
 FULL = cohorts.full_trial_b()
 
@@ -28,27 +30,33 @@ def text_of(document: str) -> str:
     return html_lib.unescape(document)
 
 
-def expected_numbers(r) -> list[str]:
-    """Every number of the results, formatted as the report writes it."""
+def expected_numbers(r, lang: str = "en") -> list[str]:
+    """Every number of the results, formatted as the report writes it (`ReportView.interval` and
+    `.rate` are the report's own formatters of intervals with their missing-value words)."""
+    v = ReportView(r, lang)
     found = [str(r.consort.screened)]
     for table in (r.demographics, r.disposition):
         found += [fmt.cell(c) for row in table.count_rows for c in row.cells]
         found += [", ".join(fmt.number(v) for v in row.values[i])
                   for row in table.stat_rows for i in range(len(table.columns))]
     for column in r.response.arms:
-        found += [fmt.rate(column.orr), fmt.rate(column.dcr)]
+        found += [v.rate(column.orr), v.rate(column.dcr)]
     for d in (r.response.orr_difference, r.response.dcr_difference):
-        found.append(fmt.interval(d.estimate, d.lower, d.upper, scale="percent"))
+        if d is not None:
+            found.append(v.interval(d.estimate, d.lower, d.upper, scale="percent"))
+    not_computed = v.t("not_computed")
     for summary in r.time_to_event:
         for a in summary.arms:
-            found.append(fmt.interval(a.median.estimate, a.median.lower, a.median.upper, missing="NR"))
-            found += [fmt.interval(x.estimate, x.lower, x.upper, scale="percent", missing="NR") for x in a.landmarks]
+            found.append(v.interval(a.median.estimate, a.median.lower, a.median.upper, median=True))
+            found += [v.interval(x.estimate, x.lower, x.upper, scale="percent") for x in a.landmarks]
         c = summary.comparison
-        found += [fmt.chi_square(c.logrank), fmt.hazard_ratio(c.hazard_ratio)]
-        found += [fmt.chi_square(c.stratified_logrank), fmt.hazard_ratio(c.stratified_hazard_ratio)]
+        if c is not None:
+            found += [fmt.chi_square(c.logrank, not_computed), fmt.hazard_ratio(c.hazard_ratio, not_computed)]
+            found += [fmt.chi_square(c.stratified_logrank, not_computed),
+                      fmt.hazard_ratio(c.stratified_hazard_ratio, not_computed)]
     found += [fmt.cell(c) for row in r.safety.overview for c in row.cells]
     found += [fmt.cell(c) for row in r.safety.by_term for c in row.cells]
-    found += [fmt.rate(rate) for g in r.safety.grade_3_4 for _, rate in g.rates]
+    found += [v.rate(rate) for g in r.safety.grade_3_4 for _, rate in g.rates if rate.n]
     return found
 
 
@@ -79,7 +87,21 @@ def test_thin_studies_render_with_clear_messages(build, message, lang):
     results = build()
     document = text_of(render_trial_report(results, lang))
     assert LABELS[message][lang == "zh-hans"] in document
-    assert all(w in document for w in results.warnings)
+    assert all(say_warning(w, lang) in document for w in results.warnings)
+    if lang == "zh-hans":  # said by code, not quoted in English
+        assert all(w.code in WARNINGS and w not in document for w in results.warnings)
+
+
+@pytest.mark.parametrize("build", [cohorts.full_trial_b, cohorts.empty_study, cohorts.one_arm,
+                                   cohorts.no_events_no_responders_no_aes, cohorts.single_arm_trial_a])
+def test_every_warning_and_population_is_chinese_in_the_chinese_report(build):
+    results = build()
+    said = [say_warning(w, "zh-hans") for w in results.warnings]
+    ids = r"(?:sbrt-chemo-sintilimab|mwa-chemo-camrelizumab|chemo|cox\.zph|Cox|Simon|Gray|Log-rank|S\(t\))"
+    english = [s for s in said if re.search(r"[A-Za-z]{4,}", re.sub(ids, "", s))]
+    assert english == [] and len(said) == len(results.warnings)
+    chinese = text_of(render_trial_report(results, "zh-hans"))
+    assert "Intention-to-treat" not in chinese and "Safety set" not in chinese and "responders of" not in chinese
 
 
 def test_the_html_makes_no_request_and_every_plot_is_drawn():

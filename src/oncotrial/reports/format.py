@@ -3,7 +3,8 @@
 
 Percentages one decimal, rates and survival probabilities as percentages, months and hazard ratios
 two decimals, test statistics two decimals, p-values four decimals (below 0.0001 as "<0.0001").
-A missing value (not reached, not estimable) prints as `missing`.
+A missing value (not reached, not estimable) prints as `missing`; an estimate without confidence
+limits prints once, followed by `missing_ci` ("not estimable"), never as "100.0 (NR, NR)".
 """
 
 from __future__ import annotations
@@ -29,15 +30,23 @@ def percent(fraction: float | None, missing: str = DASH) -> str:
     return missing if fraction is None else f"{100.0 * fraction:.1f}"
 
 
-def interval(estimate, lower, upper, digits: int = 2, missing: str = DASH, scale: str = "number") -> str:
+def interval(estimate, lower, upper, digits: int = 2, missing: str = DASH, scale: str = "number",
+             missing_ci: str = DASH) -> str:
     """An estimate with its 95% CI: "1.23 (0.45, 2.34)"; percentages when `scale` is "percent".
+    Nothing known prints `missing` alone; an estimate whose limits are both unknown prints the
+    estimate and `missing_ci`; one unknown limit (a median's upper limit not reached) prints as
+    `missing`.
 
-    >>> interval(0.5, 0.25, 0.75, scale="percent")
-    '50.0 (25.0, 75.0)'
+    >>> interval(0.5, 0.25, 0.75, scale="percent"), interval(None, None, None, missing="NR")
+    ('50.0 (25.0, 75.0)', 'NR')
+    >>> interval(1.0, None, None, scale="percent", missing_ci="not estimable"), interval(None, 3.1, None, missing="NR")
+    ('100.0 (not estimable)', 'NR (3.10, NR)')
     """
     def one(value):
         return percent(value, missing) if scale == "percent" else number(value, digits, missing)
 
+    if lower is None and upper is None:
+        return missing if estimate is None else f"{one(estimate)} ({missing_ci})"
     return f"{one(estimate)} ({one(lower)}, {one(upper)})"
 
 
@@ -70,14 +79,15 @@ def cell(value) -> str:
     return f"{value.n} ({value.percent:.1f}%)"
 
 
-def rate(value) -> str:
-    """A `Rate`: "x/n, % (95% CI)".
+def rate(value, missing: str = DASH) -> str:
+    """A `Rate`: "x/n, % (95% CI)"; "0/0, –" without a denominator.
 
     >>> from oncotrial.domain.analysis.inputs import compute_rate
-    >>> rate(compute_rate(12, 30))
-    '12/30, 40.0 (22.7, 59.4)'
+    >>> rate(compute_rate(12, 30)), rate(compute_rate(0, 0))
+    ('12/30, 40.0 (22.7, 59.4)', '0/0, –')
     """
-    return f"{value.x}/{value.n}, {interval(value.estimate, value.lower, value.upper, scale='percent')}"
+    shown = interval(value.estimate, value.lower, value.upper, scale="percent", missing=missing, missing_ci=missing)
+    return f"{value.x}/{value.n}, {shown}"
 
 
 def chi_square(value, missing: str = DASH) -> str:

@@ -2,8 +2,9 @@
 trial report and the results pages (`LABELS`, by key), and the labels the domain writes into its
 tables (`TERMS`, by their English text: "Any TEAE", "Mean (SD)", BOR codes...).
 
-Rule texts and warnings are the domain's own sentences; they stay in English in both languages and
-the Chinese report says so in a footnote (`rules_in_english`).
+Rule texts are the domain's own sentences; they stay in English in both languages and the Chinese
+report says so in a footnote (`rules_in_english`). Warnings are translated by their code
+(oncotrial.reports.notes), and so are the analysis sets' names.
 """
 
 from __future__ import annotations
@@ -36,8 +37,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_warnings": ("No statistical warning.", "无统计警告。"),
     "withheld_warnings": ("{n} warning(s) about between-arm comparisons are in the closed report.",
                           "{n} 条关于组间比较的警告见非公开报告。"),
-    "rules_in_english": ("Rule texts and warnings are quoted as the derivation writes them.",
-                         "规则文本和警告按衍生程序的原文（英文）引用。"),
+    "rules_in_english": ("Rule texts are quoted as the derivation writes them.",
+                         "规则文本按衍生程序的原文（英文）引用。"),
+    "one_arm": ("one arm", "某一组"),
+    "not_estimable": ("not estimable", "不可估计"),
+    "ci_not_estimable": ("CI not estimable", "置信区间不可估计"),
+    "page_consort": ("CONSORT", "CONSORT"),
+    "apply": ("Show", "显示"),
     "consort": ("CONSORT flow diagram", "CONSORT 流程图"),
     "consort_screened": ("Screened", "筛选"),
     "consort_not_eligible": ("Not eligible", "不符合入选条件"),
@@ -98,7 +104,7 @@ LABELS: dict[str, tuple[str, str]] = {
                 "比例风险假定，cox.zph 全局检验：χ²（自由度），p"),
     "not_computed": ("not computed", "未计算"),
     "not_reached": ("NR", "未达到"),
-    "not_reached_note": ("NR: not reached or not estimable.", "未达到：未达到或不可估计。"),
+    "not_reached_note": ("NR: not reached.", "未达到：中位数或置信限未达到。"),
     "no_subjects_endpoint": ("No subject to analyse for this endpoint.", "该终点无可分析的受试者。"),
     "no_events": ("No events yet: medians and rates are not estimable.", "尚无事件：中位数和比率不可估计。"),
     "one_arm_only": ("Only one arm has subjects: no between-arm comparison.", "只有一个组有受试者：无组间比较。"),

@@ -87,8 +87,9 @@ def plot_km(summary, names: dict[str, str], arms: Sequence[str], t: Callable) ->
     if not summary.arms:
         return None
     with figure_style():
-        figure = Figure(figsize=(7.2, 4.4))
-        grid = figure.add_gridspec(2, 1, height_ratios=(4, 0.3 + 0.32 * len(summary.arms)), hspace=0.32)
+        figure = Figure(figsize=(7.2, 4.9))
+        # the gap leaves the x-axis label and the "at risk" title each a line of their own
+        grid = figure.add_gridspec(2, 1, height_ratios=(4, 0.3 + 0.32 * len(summary.arms)), hspace=0.62)
         ax, table = figure.add_subplot(grid[0]), figure.add_subplot(grid[1])
         for column in summary.arms:
             _km_arm(ax, column, arm_colour(arms, column.arm), names.get(column.arm, column.arm), t)

@@ -20,6 +20,7 @@ from oncotrial.errors import InvalidInput
 
 from . import format as fmt
 from .messages import term_translator, translator
+from .notes import population, say_warning, set_name
 
 DSMB_MODES = (None, "open", "closed")
 COMPARATIVE = re.compile(r"log-rank|cox|hazard|gray|between-arm|comparison", re.IGNORECASE)
@@ -91,20 +92,44 @@ class ReportView:
     @cached_property
     def warnings(self) -> tuple[list[str], int]:
         """The warnings to print and how many were withheld (open report: comparisons withheld,
-        arm ids replaced by "one arm")."""
+        arm ids replaced by "one arm"), in the report's language."""
         if self.by_arm:
-            return list(self.results.warnings), 0
+            return [self.say(w) for w in self.results.warnings], 0
         shown, withheld = [], 0
         for warning in self.results.warnings:
             if COMPARATIVE.search(warning):
                 withheld += 1
                 continue
+            text = self.say(warning)
             for arm in sorted(self.arm_ids, key=len, reverse=True):
-                warning = warning.replace(arm, "one arm")
-            shown.append(warning)
+                text = text.replace(arm, self.t("one_arm"))
+            shown.append(text)
         return shown, withheld
 
     def section_warnings(self, warnings) -> list[str]:
         """A section's own warnings beside its table (the open report prints them only in the
         filtered list at the top)."""
-        return list(warnings) if self.by_arm else []
+        return [self.say(w) for w in warnings] if self.by_arm else []
+
+    def interval(self, estimate, lower, upper, scale: str = "number", median: bool = False) -> str:
+        """An estimate with its CI as the report prints it: a median not reached is "NR", any
+        other missing estimate "not estimable", missing limits "CI not estimable" (translated)."""
+        missing = self.t("not_reached") if median else self.t("not_estimable")
+        return fmt.interval(estimate, lower, upper, scale=scale, missing=missing,
+                            missing_ci=self.t("ci_not_estimable"))
+
+    def rate(self, value) -> str:
+        """A `Rate` as the report prints it ("x/n, % (95% CI)")."""
+        return fmt.rate(value, self.t("not_estimable"))
+
+    def say(self, warning: str) -> str:
+        """A domain warning in the report's language (translated by its code)."""
+        return say_warning(warning, self.lang)
+
+    def population(self, text: str) -> str:
+        """A population label ("Intention-to-treat set (N = 51)") in the report's language."""
+        return population(text, self.lang)
+
+    def set_name(self, name: str) -> str:
+        """An analysis set's name in the report's language."""
+        return set_name(name, self.lang)

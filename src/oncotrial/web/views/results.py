@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 
 from oncotrial.errors import InvalidInput, NotFound
 from oncotrial.reports.html import PAGES, render_page_section, render_trial_report, report_css
+from oncotrial.reports.messages import translator
 from oncotrial.web.analysis.service import require_results_reader, study_results
 from oncotrial.web.services.audit import record_audit
 from oncotrial.web.views.common import page, study_for
@@ -47,8 +48,23 @@ def results_page(request, code, section="consort"):
     body = render_page_section(results, section, options["lang"], options["dsmb"])
     query = request.GET.urlencode()
     return render(request, "oncotrial/results.html", {
-        "study": study, "section": section, "pages": list(PAGES), "report_body": body,
-        "report_css": report_css(), "query": f"?{query}" if query else "", "header": results.header})
+        "study": study, "section": section, "pages": _page_labels(options["lang"]), "report_body": body,
+        "report_css": report_css(), "query": f"?{query}" if query else "", "header": results.header,
+        "labels": _form_labels(options["lang"])})
+
+
+def _page_labels(lang: str) -> list[tuple[str, str]]:
+    """(page, its title in the language) for the results navigation."""
+    t = translator(lang)
+    return [(name, t("page_consort" if name == "consort" else name)) for name in PAGES]
+
+
+def _form_labels(lang: str) -> dict:
+    """The options form's words and the analysis sets' names in the language."""
+    t = translator(lang)
+    return {"cutoff": t("data_cutoff"), "set": t("analysis_set"), "apply": t("apply"),
+            "results": t("results_pages"),
+            "sets": [(key, t(f"set_{key}")) for key in ("itt", "pp", "safety", "evaluable")]}
 
 
 @page
