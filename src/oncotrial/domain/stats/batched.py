@@ -65,18 +65,21 @@ def sort_survival_rows(time, event, treated, enrolled=None, *, xp=np) -> SortedS
     treated = xp.asarray(treated)
     if treated.ndim == 2 and treated.strides[0] == 0:
         treated = treated[0]  # one row broadcast to all trials: convert the row only
-    flags = xp.where(event, xp.int32(0), xp.int32(2)) | treated.astype(xp.int32)
-    key = (xp.ascontiguousarray(time).view(xp.int32) & xp.int32(~3)) | flags
+    # flag bits: 2 = censored, 1 = treated (a shift, not where(): several times faster)
+    key = xp.left_shift(~event, 1, dtype=xp.int32)
+    key |= treated.astype(xp.int32)
+    key |= xp.ascontiguousarray(time).view(xp.int32) & xp.int32(~3)
     key.sort(axis=1)
-    flags = key & 3
-    treated_flag = flags & 1
+    treated_flag = key & 1
     n_subjects = time.shape[1]
-    # int32 running sums are exact and several times faster than float32 ones here.
+    # int32 running sums are exact and several times faster than float32 ones here; the treated
+    # at risk from position j on are those not yet passed: total - (cumsum - own flag).
     n_treated = treated_flag.sum(axis=1, keepdims=True, dtype=xp.int32)
-    at_risk_treated = (n_treated - xp.cumsum(treated_flag, axis=1, dtype=xp.int32)
-                       + treated_flag).astype(xp.float32)
+    cumulative = xp.cumsum(treated_flag, axis=1, dtype=xp.int32)
+    cumulative -= treated_flag
+    at_risk_treated = (n_treated - cumulative).astype(xp.float32)
     sorted_treated = treated_flag.astype(xp.float32)
-    sorted_event = (flags < 2).astype(xp.float32)
+    sorted_event = ((key & 2) == 0).astype(xp.float32)
     at_risk = xp.arange(n_subjects, 0, -1, dtype=xp.float32)[None, :]
     return SortedSurvival(key, sorted_event, sorted_treated, at_risk, at_risk_treated, n_treated)
 
