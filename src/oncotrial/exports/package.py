@@ -2,9 +2,10 @@
 bytes, and `manifest` their SHA-256 checksums (what the audit row records).
 
 Formats: `xpt` (SAS XPT v5, one file per dataset), `dataset-json` (Dataset-JSON 1.1), `csv`,
-`define` (define.xml 2.1), `adam` (all four), `sdtm` (DM, DS, EX, AE, DD, TS in the same four
-forms), `fhir` (R4 ResearchStudy / ResearchSubject bundle),
-`ctgov` (ClinicalTrials.gov results section draft). Every dataset format also writes define.xml
+`define` (define.xml 2.1), `adam` (all four), `sdtm` (DM, DS, EX, AE, DD, CM, PR, TU, TR, RS, SV,
+SUPPAE, SUPPPR, TS, TA, TE, TV in the same four forms), `fhir` (R4 ResearchStudy / ResearchSubject bundle),
+`ctgov` (ClinicalTrials.gov results section draft), `odm` (ODM 1.3.2 eCRF metadata and clinical
+data with audit records and signatures). Every dataset format also writes define.xml
 so the files never travel without their metadata.
 """
 
@@ -23,7 +24,7 @@ from .define_xml import render_define
 from .sdtm import export_sdtm
 from .xpt import render_xpt, require_xpt
 
-FORMATS = ("adam", "xpt", "dataset-json", "csv", "define", "sdtm", "fhir", "ctgov")
+FORMATS = ("adam", "xpt", "dataset-json", "csv", "define", "sdtm", "fhir", "ctgov", "odm")
 
 
 def _datasets(study: ExportStudy):
@@ -63,6 +64,10 @@ def export_files(study: ExportStudy, format: str) -> dict[str, bytes]:  # noqa: 
         from .ctgov import render_ctgov_results
 
         return {"ctgov-results.json": render_ctgov_results(study)}
+    if format == "odm":
+        from .odm import render_odm
+
+        return {"odm.xml": render_odm(study)}
     datasets = export_sdtm(study) if format == "sdtm" else _datasets(study)
     files: dict[str, bytes] = {}
     for writer in DATASET_WRITERS[format]:

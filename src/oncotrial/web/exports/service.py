@@ -27,6 +27,7 @@ from oncotrial.exports.bundle import ExportStudy, SiteInfo
 from oncotrial.exports.package import FORMATS, export_files, manifest, render_manifest
 from oncotrial.web.analysis.loading import load_study_records
 from oncotrial.web.analysis.service import default_cutoff, is_locked
+from oncotrial.web.exports.ecrf import load_ecrf_export
 from oncotrial.web.exports.loading import load_export_tables
 from oncotrial.web.models import Role
 from oncotrial.web.services.audit import record_audit
@@ -41,7 +42,8 @@ FORMAT_TITLES = {"adam": "ADaM: XPT v5, Dataset-JSON 1.1, CSV and define.xml 2.1
                  "sdtm": "SDTM DM, DS, EX, AE, DD, CM, PR, TU, TR, RS, SV, SUPPAE, SUPPPR, TS, TA, TE, TV: "
                          "XPT v5, Dataset-JSON, CSV and define.xml",
                  "fhir": "FHIR R4 ResearchStudy and ResearchSubject bundle",
-                 "ctgov": "ClinicalTrials.gov results section draft"}
+                 "ctgov": "ClinicalTrials.gov results section draft",
+                 "odm": "CDISC ODM 1.3.2: eCRF metadata and clinical data with audit records and signatures"}
 
 
 def _roles(study):
@@ -69,7 +71,8 @@ def build_export_study(study, *, cutoff: dt.date, analysis_set: str = "itt") -> 
     sites = tuple(SiteInfo(s.code, s.name, s.country) for s in study.sites.order_by("code"))
     tables = {**records.tables, **load_export_tables(study)}
     return ExportStudy(study.code, protocol, tuple(records.facts), tables, outcomes, results,
-                       timezone.now(), sites, source_version=__version__)
+                       timezone.now(), sites, source_version=__version__,
+                       extras={"ecrf": load_ecrf_export(study)})
 
 
 def _cutoff(study, cutoff: dt.date | None) -> dt.date:
