@@ -117,22 +117,24 @@ def _gather_columns(event, x, order, out):
     return np.take(event.astype(np.float64), order), x_death_sum
 
 
-def _sums(data: CoxData, r: np.ndarray, need_dead: bool):
-    """Risk-set sums at each event block and, if asked, the tied deaths' own sums (multi only)."""
+def _sums(data: CoxData, r: np.ndarray | None, need_dead: bool):
+    """Risk-set sums at each event block and, if asked, the tied deaths' own sums (multi only).
+    ``r`` None stands for all risk scores 1 (beta = 0: the sums of z themselves)."""
     dead = None
     if need_dead:
-        weighted_dead = np.multiply(data.z_multi, r[data.multi_rows], out=data.work_multi)
+        weighted_dead = data.z_multi if r is None else np.multiply(
+            data.z_multi, r[data.multi_rows], out=data.work_multi)
         dead = np.add.reduceat(weighted_dead, data.multi_starts, axis=1)
-    weighted = np.multiply(data.z, r, out=data.work)
+    weighted = data.z if r is None else np.multiply(data.z, r, out=data.work)
     if data.aggregate:
         blocks = np.add.reduceat(weighted, data.starts, axis=1)
         for first, end in data.block_strata_bounds:
             np.cumsum(blocks[:, first:end], axis=1, out=blocks[:, first:end])
         return blocks[:, data.event_blocks], dead
     for first, end in data.strata_bounds:
-        np.cumsum(weighted[:, first:end], axis=1, out=weighted[:, first:end])
+        np.cumsum(weighted[:, first:end], axis=1, out=data.work[:, first:end])
     # into reused rows: a fresh (rows, events) array each iteration costs its page faults again
-    return np.take(weighted, data.event_last, axis=1, out=data.work_events), dead
+    return np.take(data.work, data.event_last, axis=1, out=data.work_events), dead
 
 
 def _linear_predictor(x_rows: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -173,8 +175,10 @@ class BlockParts:
 def block_parts(data: CoxData, beta: np.ndarray, ties: str) -> BlockParts:
     """Everything the score and information need, per block of tied event times."""
     p = data.p
-    r = _linear_predictor(data.z[1:1 + p], beta)
-    np.exp(r, out=r)
+    r = None  # beta = 0 (every fit's first step): exp(0) = 1 exactly, nothing to weight
+    if beta.any():
+        r = _linear_predictor(data.z[1:1 + p], beta)
+        np.exp(r, out=r)
     efron = ties != "breslow" and data.multi.size > 0
     risk, dead_multi = _sums(data, r, efron)
     d = data.deaths
