@@ -123,3 +123,26 @@ def test_an_error_page_says_its_message_once(client, cast):
     main = page.split("<main>")[1]
     (message,) = re.findall(r'<p class="error-message">(.*?)</p>', main, re.S)
     assert main.count(message.strip()) == 1
+
+
+def test_the_values_a_user_reads_are_in_chinese(client, cast):
+    subject = eligible_subject(cast)
+    subjects.enrol_subject(cast.coordinator_a, subject, enrolled_on=DAY)
+    from oncotrial.web.services.randomization import randomize_subject
+
+    randomize_subject(cast.coordinator_a, subject, factors={"margin": "R1", "timing": "metachronous"})
+    client.force_login(cast.coordinator_a)
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    page = client.get(f"/studies/{cast.study.code}/subjects/{subject.identifier}/", **zh).content.decode()
+    assert 'id="subject-status">已随机</span>' in page and " · 女" in page
+    assert ("单纯术后化疗" in page) or ("术后化疗 + SBRT + 信迪利单抗" in page)
+    assert "入组" in page and "随机化" in page  # timeline entries
+    listing = client.get(f"/studies/{cast.study.code}/subjects/", **zh).content.decode()
+    assert "已随机" in listing and "randomized</span>" not in listing
+    other = subjects.register_screening(cast.coordinator_a, cast.study, cast.site_a, screened_on=DAY,
+                                        initials="ZW", sex="male", birth_year=1960)
+    subjects.record_consent(cast.coordinator_a, other, form_version="2.1", signed_on=DAY, signer="Z W")
+    form = client.get(f"/studies/{cast.study.code}/subjects/{other.identifier}/eligibility/", **zh).content.decode()
+    assert "经病理和影像确诊的结直肠癌肝转移" in form and "同时性" in form
+    english = client.get(f"/studies/{cast.study.code}/subjects/{other.identifier}/eligibility/").content.decode()
+    assert "Colorectal liver metastases confirmed pathologically and by imaging" in english

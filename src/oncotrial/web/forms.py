@@ -100,7 +100,9 @@ def _fact_field(criterion) -> forms.Field:
     if criterion.operator in ("is_true", "is_false"):
         return forms.ChoiceField(label=label, choices=YES_NO, required=False)
     if criterion.operator in ("in", "not_in"):
-        choices = [("", _("not recorded"))] + [(str(v), str(v)) for v in criterion.value] + [(OTHER, _("other"))]
+        from oncotrial.web.templatetags.oncotrial_ui import word
+
+        choices = [("", _("not recorded"))] + [(str(v), word(v)) for v in criterion.value] + [(OTHER, _("other"))]
         return forms.ChoiceField(label=label, choices=choices, required=False)
     # Counts (age in years, ECOG) are whole numbers; a laboratory value is a decimal even where the
     # protocol's limit is whole (platelets >= 100, ALT/AST <= 5 x ULN: "1.2" is a valid answer).
@@ -116,12 +118,14 @@ class RandomizeForm(forms.Form):
 
     def __init__(self, *args, factors=(), known=None, **kwargs):
         from oncotrial.web.protocol_texts import localized
+        from oncotrial.web.templatetags.oncotrial_ui import word
 
         super().__init__(*args, **kwargs)
         self.factor_ids = []
         for factor in factors:
             self.fields[factor.id] = forms.ChoiceField(
-                label=localized(factor, "name"), choices=[("", "—")] + [(level, _(level)) for level in factor.levels])
+                label=localized(factor, "name"),
+                choices=[("", "—")] + [(level, word(level)) for level in factor.levels])
             self.factor_ids.append(factor.id)
         self.order_fields([*self.factor_ids, "confirm"])
         carry_forward(self, known or {})

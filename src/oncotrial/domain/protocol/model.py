@@ -142,6 +142,7 @@ class Intervention:
     kind: InterventionKind
     name: str
     description: str = ""
+    name_zh: str = ""
     regimens: tuple[Regimen, ...] = ()
     choice: RegimenChoice = "all"
     procedure: ProcedureEvent | None = None
@@ -175,6 +176,7 @@ class Arm:
     name: str
     kind: Literal["experimental", "active_comparator", "placebo_comparator", "no_intervention", "other"]
     description: str = ""
+    name_zh: str = ""
     interventions: tuple[str, ...] = ()
     starts: tuple[StartRule, ...] = ()
 
@@ -229,6 +231,7 @@ class StratificationFactor:
     name: str
     levels: tuple[str, ...]
     field: str = ""
+    name_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,7 @@ class EligibilityCriterion:
     kind: CriterionKind
     text: str
     field: str = ""
+    text_zh: str = ""  # the criterion in Simplified Chinese, beside the protocol's English
     operator: Operator | None = None
     value: Any = None
     unit: str = ""

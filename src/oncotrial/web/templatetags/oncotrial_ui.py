@@ -54,14 +54,36 @@ VALUE_WORDS = {
     "procedure_imaging": pgettext("visit", "imaging after local therapy"),
     "survival_contact": pgettext("visit", "survival contact"), "baseline": pgettext("visit", "baseline"),
     "synchronous": pgettext("timing", "synchronous"), "metachronous": pgettext("timing", "metachronous"),
+    "liver": pgettext("organ", "liver"), "lung": pgettext("organ", "lung"),
+    "liver_and_lung": pgettext("organ", "liver and lung"),
+}
+
+
+TIMELINE_WORDS = {
+    "consent": pgettext("timeline", "consent"), "eligibility": pgettext("timeline", "eligibility"),
+    "enrolment": pgettext("timeline", "enrolment"), "randomization": pgettext("timeline", "randomization"),
 }
 
 
 @register.filter
 def word(code) -> str:
-    """A stored code (status, sex, query state, visit kind) as the word the user reads."""
-    text = VALUE_WORDS.get(str(code))
-    return str(text) if text is not None else ("" if code is None else str(code))
+    """A stored code (status, sex, query state, visit or event kind) as the word the user reads."""
+    from oncotrial.web.models import EventKind
+
+    key = "" if code is None else str(code)
+    found = VALUE_WORDS.get(key) or TIMELINE_WORDS.get(key)
+    if found is None and key in EventKind.values:
+        found = EventKind(key).label
+    return str(found) if found is not None else key
+
+
+@register.filter
+def arm_name(arm_id, study) -> str:
+    """An arm id as the arm's name in the user's language (ids that name no arm pass through)."""
+    if not arm_id or study is None:
+        return arm_id or ""
+    arm = next((a for a in study.current_version().protocol.arms if a.id == arm_id), None)
+    return localized(arm, "name") if arm else str(arm_id)
 
 
 @register.filter
