@@ -31,6 +31,9 @@ def ecrf_records() -> tuple[FormRecord, ...]:
         FormRecord("01-002", "01", "con_med", "31", (("name", "Loperamide"), ("indication", "diarrhoea"),
                                                      ("dose_text", "2 mg PRN"), ("start_date", "2025-01-20"),
                                                      ("end_date", None)), (), (created,)),
+        FormRecord("01-001", "01", "local_therapy", "41", (("kind", "SBRT"), ("date", "2025-01-14"),
+                                                           ("lesion_ids", ["T1", "T2"]), ("dose_gy", "50"),
+                                                           ("fractions", 5)), (), (created,)),
     )
 
 

@@ -68,7 +68,7 @@ def test_clinical_data_carry_values_lesion_rows_audit_records_and_signatures(odm
     casebook = root.find(".//o:SubjectData[@SubjectKey='01-001']/o:Signature/o:SignatureRef", Q)
     meanings = {d.get("OID"): d.find("o:Meaning", Q).text for d in root.iter(f"{{{NS}}}SignatureDef")}
     assert "visit" in meanings[visit.get("SignatureOID")] and "casebook" in meanings[casebook.get("SignatureOID")]
-    assert len(root.findall("o:ClinicalData/o:AuditRecords/o:AuditRecord", Q)) == 4
+    assert len(root.findall("o:ClinicalData/o:AuditRecords/o:AuditRecord", Q)) == 5
     assert len(root.findall("o:ClinicalData/o:Signatures/o:Signature", Q)) == 2
     users = {u.get("OID"): u.find("o:LoginName", Q).text for u in root.iter(f"{{{NS}}}User")}
     assert users == {"USR.coordinator": "coordinator", "USR.investigator": "investigator"}

@@ -5,7 +5,8 @@ Formats: `xpt` (SAS XPT v5, one file per dataset), `dataset-json` (Dataset-JSON 
 `define` (define.xml 2.1), `adam` (all four), `sdtm` (DM, DS, EX, AE, DD, CM, PR, TU, TR, RS, SV,
 SUPPAE, SUPPPR, TS, TA, TE, TV in the same four forms), `fhir` (R4 ResearchStudy / ResearchSubject bundle),
 `ctgov` (ClinicalTrials.gov results section draft), `odm` (ODM 1.3.2 eCRF metadata and clinical
-data with audit records and signatures). Every dataset format also writes define.xml
+data with audit records and signatures), `redcap` (data dictionary, instruments, events, arms,
+instrument-event mapping and flat records). Every dataset format also writes define.xml
 so the files never travel without their metadata.
 """
 
@@ -24,7 +25,7 @@ from .define_xml import render_define
 from .sdtm import export_sdtm
 from .xpt import render_xpt, require_xpt
 
-FORMATS = ("adam", "xpt", "dataset-json", "csv", "define", "sdtm", "fhir", "ctgov", "odm")
+FORMATS = ("adam", "xpt", "dataset-json", "csv", "define", "sdtm", "fhir", "ctgov", "odm", "redcap")
 
 
 def _datasets(study: ExportStudy):
@@ -68,6 +69,10 @@ def export_files(study: ExportStudy, format: str) -> dict[str, bytes]:  # noqa: 
         from .odm import render_odm
 
         return {"odm.xml": render_odm(study)}
+    if format == "redcap":
+        from .redcap_records import render_redcap
+
+        return render_redcap(study)
     datasets = export_sdtm(study) if format == "sdtm" else _datasets(study)
     files: dict[str, bytes] = {}
     for writer in DATASET_WRITERS[format]:

@@ -43,7 +43,8 @@ FORMAT_TITLES = {"adam": "ADaM: XPT v5, Dataset-JSON 1.1, CSV and define.xml 2.1
                          "XPT v5, Dataset-JSON, CSV and define.xml",
                  "fhir": "FHIR R4 ResearchStudy and ResearchSubject bundle",
                  "ctgov": "ClinicalTrials.gov results section draft",
-                 "odm": "CDISC ODM 1.3.2: eCRF metadata and clinical data with audit records and signatures"}
+                 "odm": "CDISC ODM 1.3.2: eCRF metadata and clinical data with audit records and signatures",
+                 "redcap": "REDCap data dictionary, instruments, events, arms and records (flat CSV)"}
 
 
 def _roles(study):
