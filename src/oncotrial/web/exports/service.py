@@ -61,8 +61,12 @@ def can_export(user, study) -> bool:
     return find_role(user, study, None, _roles(study)) is not None
 
 
-def build_export_study(study, *, cutoff: dt.date, analysis_set: str = "itt") -> ExportStudy:
-    """The study's domain inputs, derived outcomes and results at the cut-off (no permission check)."""
+ECRF_FORMATS = frozenset({"odm", "redcap"})
+
+
+def build_export_study(study, *, cutoff: dt.date, analysis_set: str = "itt", with_ecrf: bool = False) -> ExportStudy:
+    """The study's domain inputs, derived outcomes and results at the cut-off (no permission check);
+    `with_ecrf` adds the eCRF design, records, audit entries and signatures (ODM, REDCap)."""
     protocol = study.current_version().protocol
     records = load_study_records(study, protocol)
     outcomes = derive_subject_outcomes(protocol, records.subjects, **records.tables,
@@ -73,7 +77,7 @@ def build_export_study(study, *, cutoff: dt.date, analysis_set: str = "itt") -> 
     tables = {**records.tables, **load_export_tables(study)}
     return ExportStudy(study.code, protocol, tuple(records.facts), tables, outcomes, results,
                        timezone.now(), sites, source_version=__version__,
-                       extras={"ecrf": load_ecrf_export(study)})
+                       extras={"ecrf": load_ecrf_export(study)} if with_ecrf else {})
 
 
 def _cutoff(study, cutoff: dt.date | None) -> dt.date:
@@ -92,7 +96,8 @@ def export_study_files(user, study, format: str, *, cutoff: dt.date | None = Non
     if format not in FORMATS:
         raise InvalidInput(f"export format {format!r} is unknown; allowed: {', '.join(FORMATS)}", field="format")
     role = "system" if user is None and how in ("cli", "system") else require_exporter(user, study).role
-    exported = build_export_study(study, cutoff=_cutoff(study, cutoff), analysis_set=analysis_set)
+    exported = build_export_study(study, cutoff=_cutoff(study, cutoff), analysis_set=analysis_set,
+                                  with_ecrf=format in ECRF_FORMATS)
     files = export_files(exported, format)
     files["manifest.json"] = render_manifest(files)
     header = exported.results.header
