@@ -96,3 +96,12 @@ def test_a_file_that_is_not_odm_is_refused_by_the_import():
         read_odm_metadata(b"<ODM")
     with pytest.raises(InvalidInput, match="no Study/MetaDataVersion"):
         read_odm_metadata(b"<ODM/>")
+
+
+def test_a_signature_the_data_no_longer_match_is_kept_in_the_trail_but_not_inline(study):
+    ecrf = study.extras["ecrf"]
+    stale = tuple(dataclasses.replace(s, valid=False) if s.scope == "casebook" else s for s in ecrf.signatures)
+    root = ET.fromstring(export_files(dataclasses.replace(study, extras={"ecrf": dataclasses.replace(
+        ecrf, signatures=stale)}), "odm")["odm.xml"])
+    assert root.find(".//o:SubjectData[@SubjectKey='01-001']/o:Signature", Q) is None
+    assert len(root.findall("o:ClinicalData/o:Signatures/o:Signature", Q)) == 2

@@ -1,7 +1,8 @@
 """``oncotrial export STUDY FORMAT -o DIR [--cutoff DATE] [--set SET]``: the study's standard
-exports written to a folder (ADaM XPT v5 / Dataset-JSON 1.1 / CSV with define.xml 2.1, FHIR R4,
-ClinicalTrials.gov results draft) with manifest.json of SHA-256 checksums; audited as the server's
-command line. Files go to a temporary folder first and move into DIR only when all are written."""
+exports written to a folder (ADaM and SDTM as XPT v5 / Dataset-JSON 1.1 / CSV with define.xml 2.1,
+ODM 1.3.2, REDCap, FHIR R4, ClinicalTrials.gov results draft) with manifest.json of SHA-256
+checksums; audited as the server's command line. Files go to a temporary folder first and move
+into DIR only when all are written."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from oncotrial.exports.package import FORMATS
 
 
 def register(subparsers) -> None:
-    export = subparsers.add_parser("export", help="standard exports (ADaM, define.xml, FHIR, ClinicalTrials.gov)")
+    export = subparsers.add_parser("export", help="standard exports (ADaM, SDTM, define.xml, ODM, REDCap, FHIR, "
+                                   "ClinicalTrials.gov)")
     export.add_argument("study", help="study code, e.g. crlm-sbrt-sintilimab")
     export.add_argument("format", choices=FORMATS, help="what to export")
     export.add_argument("-o", "--output", required=True, help="folder to write the files to (created if missing)")

@@ -2,8 +2,9 @@
 StudyEventDef, FormDef, ItemGroupDef, ItemDef, CodeList) and its clinical data (SubjectData >
 StudyEventData > FormData > ItemGroupData > ItemData) with the audit trail and the e-signatures:
 each FormData carries its latest AuditRecord and, for a signed tumour-assessment visit, the
-latest visit Signature; each SubjectData its latest casebook Signature; ClinicalData/AuditRecords
-and ClinicalData/Signatures hold every entry (ODM 1.3.1 containers). Users, sites and signature
+latest visit Signature; each SubjectData its latest casebook Signature (inline signatures are
+those that still match the data signed); ClinicalData/AuditRecords and ClinicalData/Signatures
+hold every entry (ODM 1.3.1 containers). Users, sites and signature
 meanings are AdminData. Validates against CDISC's ODM1-3-2.xsd; `read_odm_metadata` reads the
 metadata back into the same `EcrfDesign`.
 """
@@ -217,7 +218,9 @@ def _form_data(event: ET.Element, design: EcrfDesign, record: FormRecord, latest
 
 
 def _latest(signatures, **match) -> SignatureEntry | None:
-    found = [s for s in signatures if all(getattr(s, k) == v for k, v in match.items())]
+    """The latest signature that still matches the data it signed (an invalidated one stays in
+    ClinicalData/Signatures only)."""
+    found = [s for s in signatures if s.valid and all(getattr(s, k) == v for k, v in match.items())]
     return max(found, key=lambda s: s.at, default=None)
 
 
