@@ -42,7 +42,9 @@ def _register_server(subparsers) -> None:
     serve.add_argument("--demo", action="store_true", help="build the demo database first if it is empty")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument("--threads", type=int, default=8, help="threads per worker process (default 8)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes (default 1: waitress in this process; more: gunicorn)")
     serve.set_defaults(func=serve_command)
     migrate = subparsers.add_parser("migrate", help="create or upgrade the database tables")
     migrate.set_defaults(func=migrate_command)
@@ -192,9 +194,39 @@ def serve_command(args: argparse.Namespace) -> int:
         print("no users yet: create one with `oncotrial createuser NAME --admin`, "
               "or start with `oncotrial serve --demo`", flush=True)
 
+    if not 1 <= args.workers <= 64 or not 1 <= args.threads <= 256:
+        raise InvalidInput("--workers must be 1-64 and --threads 1-256", field="workers")
+    if args.workers > 1:
+        _serve_gunicorn(application, args)
+        return 0
     print(f"oncotrial: serving on http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
     serve(application, host=args.host, port=args.port, threads=args.threads, ident="oncotrial")
     return 0
+
+
+def _serve_gunicorn(application, args: argparse.Namespace) -> None:
+    """gunicorn's pre-fork server, `--workers` processes of `--threads` threads each (gthread). The
+    application is loaded once here and forked; each worker opens its own database connections."""
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    connections.close_all()  # never share a socket to the database across fork
+
+    class Server(BaseApplication):
+        def load_config(self):
+            host = f"[{args.host}]" if ":" in args.host else args.host
+            for key, value in {"bind": f"{host}:{args.port}", "workers": args.workers, "threads": args.threads,
+                               "worker_class": "gthread", "preload_app": True, "timeout": 120,
+                               "graceful_timeout": 30, "proc_name": "oncotrial", "accesslog": None,
+                               "errorlog": "-", "loglevel": "warning"}.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return application
+
+    print(f"oncotrial: serving on http://{args.host}:{args.port}/ with {args.workers} gunicorn workers "
+          f"x {args.threads} threads (Ctrl-C stops)", flush=True)
+    Server().run()
 
 
 def _read_password(args) -> str:

@@ -89,6 +89,26 @@ DATABASES = {"default": parse_database_url(database_url())}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     restrict_sqlite_files(DATABASES["default"]["NAME"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded default: writers of one process queue on a lock instead of SQLite's sleeping
+    # busy handler (docs/deployment.md); other processes still meet the 30 s busy timeout.
+    DATABASES["default"]["ENGINE"] = "oncotrial.web.sqlite_backend"
+else:
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)  # a worker outlives a database restart
+
+# Nothing shared lives in process memory, so any number of worker processes and hosts serve one
+# database (docs/deployment.md): sessions, lockout counters and the derived-results cache are tables;
+# locks and allocation state are models. tests/web/test_serving.py pins each of these.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "oncotrial_cache",
+        "TIMEOUT": 7 * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -134,6 +154,7 @@ HTTPS = env_flag("ONCOTRIAL_HTTPS")
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env_flag("ONCOTRIAL_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # probes speak plain HTTP to the app port
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -4,11 +4,14 @@ from oncotrial.web.api import api
 from oncotrial.web.ecrf import api as ecrf_api  # noqa: F401  (mounts the eCRF router on the API)
 from oncotrial.web.exports import api as exports_api  # noqa: F401  (mounts the exports router on the API)
 from oncotrial.web.views import accounts, audit, calendar, errors, manage, results, studies, subjects
+from oncotrial.web.views.health import healthz, readyz
 
 S = "studies/<slug:code>/"
 SUBJECT = S + "subjects/<str:identifier>/"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("accounts/login/", accounts.login_view, name="login"),
     path("accounts/logout/", accounts.logout_view, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
