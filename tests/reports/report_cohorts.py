@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analysis_cohort import START, C, E, derived, facts, outcome, r_cohort, request, teaes
+from analysis_cohort import START, C, E, derived, facts, outcome, r_cohort, request, teaes, tte
 
 from oncotrial.domain.analysis.results import derive_trial_results
 from oncotrial.domain.outcomes.records import AdverseEvent
@@ -55,5 +55,14 @@ def single_arm_trial_a():
     return derive_trial_results(TRIAL_A, rows, outcomes, request())
 
 
+def with_local_control():
+    """Trial B with local therapy in both arms: local progressions and deaths competing (the
+    demo has no local progression, so this draws the cumulative incidence plot)."""
+    rows = [facts(f"01-{i:03d}", E if i % 2 else C) for i in range(12)]
+    outcomes = derived([outcome(f.subject_id, f.arm, pfs=(60 + 30 * i, i % 3 == 0), os=(400 + 20 * i, i % 4 == 0),
+                                local=tte(f.subject_id, "LC", 50 + 40 * i, i % 3 != 0)) for i, f in enumerate(rows)])
+    return derive_trial_results(TRIAL_B, rows, outcomes, request())
+
+
 __all__ = ["C", "E", "empty_study", "full_trial_b", "no_events_no_responders_no_aes", "one_arm",
-           "single_arm_trial_a"]
+           "single_arm_trial_a", "with_local_control"]

@@ -13,6 +13,7 @@ import subprocess
 import pytest
 import report_cohorts as cohorts
 from report_cohorts import C, E
+from report_numbers import expected_numbers
 
 from oncotrial.domain.analysis.adverse_events import OVERVIEW
 from oncotrial.domain.analysis.response import BOR_ORDER
@@ -21,43 +22,12 @@ from oncotrial.reports import format as fmt
 from oncotrial.reports.html import render_trial_report
 from oncotrial.reports.messages import LABELS, TERMS
 from oncotrial.reports.notes import WARNINGS, say_warning
-from oncotrial.reports.view import ReportView
 
 FULL = cohorts.full_trial_b()
 
 
 def text_of(document: str) -> str:
     return html_lib.unescape(document)
-
-
-def expected_numbers(r, lang: str = "en") -> list[str]:
-    """Every number of the results, formatted as the report writes it (`ReportView.interval` and
-    `.rate` are the report's own formatters of intervals with their missing-value words)."""
-    v = ReportView(r, lang)
-    found = [str(r.consort.screened)]
-    for table in (r.demographics, r.disposition):
-        found += [fmt.cell(c) for row in table.count_rows for c in row.cells]
-        found += [", ".join(fmt.number(v) for v in row.values[i])
-                  for row in table.stat_rows for i in range(len(table.columns))]
-    for column in r.response.arms:
-        found += [v.rate(column.orr), v.rate(column.dcr)]
-    for d in (r.response.orr_difference, r.response.dcr_difference):
-        if d is not None:
-            found.append(v.interval(d.estimate, d.lower, d.upper, scale="percent"))
-    not_computed = v.t("not_computed")
-    for summary in r.time_to_event:
-        for a in summary.arms:
-            found.append(v.interval(a.median.estimate, a.median.lower, a.median.upper, median=True))
-            found += [v.interval(x.estimate, x.lower, x.upper, scale="percent") for x in a.landmarks]
-        c = summary.comparison
-        if c is not None:
-            found += [fmt.chi_square(c.logrank, not_computed), fmt.hazard_ratio(c.hazard_ratio, not_computed)]
-            found += [fmt.chi_square(c.stratified_logrank, not_computed),
-                      fmt.hazard_ratio(c.stratified_hazard_ratio, not_computed)]
-    found += [fmt.cell(c) for row in r.safety.overview for c in row.cells]
-    found += [fmt.cell(c) for row in r.safety.by_term for c in row.cells]
-    found += [v.rate(rate) for g in r.safety.grade_3_4 for _, rate in g.rates if rate.n]
-    return found
 
 
 def test_every_number_in_the_report_equals_the_results_value():

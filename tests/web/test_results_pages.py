@@ -58,3 +58,31 @@ def test_downloads_are_audited_with_their_format(client, cast):
         assert (row.action, row.username) == ("export", "sta")
     assert client.get(f"/studies/{cast.study.code}/report.exe?cutoff={CUTOFF}").status_code == 404
     assert client.get(page_url(cast, "consort", "&dsmb=ajar")).status_code == 400
+
+
+def test_a_study_without_subjects_gives_every_page_and_download_with_messages(client, cast):
+    """The cast's study has no enrolled subject: pages and downloads (PDF included) say so in
+    both languages, never an error."""
+    from oncotrial.reports.messages import LABELS
+
+    client.force_login(cast.statistician)
+    for lang, column in (("en", 0), ("zh-hans", 1)):
+        pages = ""
+        for section in ("consort", "efficacy", "response", "safety"):
+            reply = client.get(page_url(cast, section, f"&lang={lang}"))
+            assert reply.status_code == 200, (lang, section)
+            pages += html.unescape(reply.content.decode())
+        for message in ("no_response_population", "no_aes", "no_tumour_data", "no_subjects_endpoint"):
+            assert LABELS[message][column] in pages, (lang, message)
+        for extension in ("html", "json", "pdf"):
+            reply = client.get(f"/studies/{cast.study.code}/report.{extension}?cutoff={CUTOFF}&lang={lang}")
+            assert reply.status_code == 200 and reply.content, (lang, extension)
+        assert reply.content.startswith(b"%PDF")
+
+
+def test_the_results_link_shows_only_to_results_readers(client, cast):
+    link = f'href="/studies/{cast.study.code}/results/"'
+    for user, shown in ((cast.statistician, True), (cast.investigator_a, False), (cast.monitor, False)):
+        client.force_login(user)
+        body = client.get(f"/studies/{cast.study.code}/").content.decode()
+        assert (link in body) == shown, user.username

@@ -49,6 +49,8 @@ DETAILS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), zh) for p, z
     (r"^(?P<term>.+): one side has no events; the hazard ratio drifts towards 0 or infinity$",
      "{term}：一方无事件；风险比趋向 0 或无穷大"),
     (r"^no events: nothing to compare$", "无事件：无可比较"),
+    (r"^the Cox model did not converge in (?P<n>\d+) iterations$", "Cox 模型在 {n} 次迭代内未收敛"),
+    (r"^Singular matrix$", "奇异矩阵"),
     (r"^no events: a Cox model needs at least one event$", "无事件：Cox 模型至少需要一个事件"),
     (r"^proportional hazards rejected globally \(p = (?P<p>[^)]+)\)$", "全局比例风险假定被拒绝（p = {p}）"),
     (r"^(?P<group>.+), cause (?P<cause>.+): fewer than 10 events \((?P<n>\d+) .*$",
