@@ -15,6 +15,7 @@ from ninja.security import HttpBearer, SessionAuth
 from oncotrial import __version__
 from oncotrial.errors import OncotrialError
 from oncotrial.web.api import manage, public, results, studies, subjects
+from oncotrial.web.api.responses import ERROR_STATUSES, ErrorOut
 from oncotrial.web.views.errors import error_body
 
 
@@ -40,8 +41,28 @@ class BrowserSessionAuth(SessionAuth):
         return super().__call__(request)
 
 
-api = NinjaAPI(title="oncotrial", version=__version__, auth=[TokenAuth(), BrowserSessionAuth()], urls_namespace="api",
-               description="EDC core: studies, subjects, screening to randomization, calendars, audit.")
+class OncotrialAPI(NinjaAPI):
+    """The API whose schema declares the one error shape for 400 / 401 / 403 / 404 / 409 on every
+    operation, including those a later router adds without saying so."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        declare_error_shape(self)
+        return super().get_openapi_schema(*args, **kwargs)
+
+
+def declare_error_shape(ninja_api: NinjaAPI) -> None:
+    for bound in ninja_api._get_bound_routers():
+        for path_view in bound.path_operations.values():
+            for operation in path_view.operations:
+                for status in ERROR_STATUSES:
+                    if status not in operation.response_models:
+                        operation.response_models[status] = operation._create_response_model(ErrorOut)
+
+
+api = OncotrialAPI(title="oncotrial", version=__version__, auth=[TokenAuth(), BrowserSessionAuth()],
+                   urls_namespace="api",
+                   description="EDC core: studies, subjects, screening to randomization, calendars, audit. "
+                               "Every error has one shape (ErrorOut).")
 
 
 def _reply(request, message: str, status: int, errors=()):

@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from ninja import Router
 
+from oncotrial.web.api import responses as r
+from oncotrial.web.api.responses import answers
 from oncotrial.web.api.schemas import StrictSchema
 from oncotrial.web.models import Membership, Site, Study
 from oncotrial.web.services import accounts, queries
@@ -31,18 +33,18 @@ class RevokeIn(StrictSchema):
     reason: str
 
 
-@router.get("/users", summary="Accounts and their roles")
+@router.get("/users", response=answers(r.UsersOut), summary="Accounts and their roles")
 def list_users(request):
     return {"ok": True, "users": queries.list_users(request.user)}
 
 
-@router.post("/users", summary="Create an account")
+@router.post("/users", response=answers(r.UsersOut), summary="Create an account")
 def create_user(request, payload: UserIn):
     accounts.create_user(request.user, how="api", **payload.dict())
     return {"ok": True, "users": queries.list_users(request.user)}
 
 
-@router.post("/roles", summary="Grant a role in a study, at a site or every site")
+@router.post("/roles", response=answers(r.UsersOut), summary="Grant a role in a study, at a site or every site")
 def grant_role(request, payload: GrantIn):
     queries.list_users(request.user)  # administrators only, before any lookup can reveal a user name
     user = get_object_or_404(get_user_model(), username=payload.username)
@@ -52,12 +54,13 @@ def grant_role(request, payload: GrantIn):
     return {"ok": True, "users": queries.list_users(request.user)}
 
 
-@router.get("/access", summary="Recent sign-ins and account changes")
+@router.get("/access", response=answers(r.AccessEventsOut), summary="Recent sign-ins and account changes")
 def access_events(request, limit: int = 50):
     return {"ok": True, "events": queries.recent_access_events(request.user, limit=max(1, min(limit, 1000)))}
 
 
-@router.post("/users/{username}/deactivate", summary="Deactivate an account for good (reason required)")
+@router.post("/users/{username}/deactivate", response=answers(r.UsersOut),
+             summary="Deactivate an account for good (reason required)")
 def deactivate_user(request, username: str, payload: RevokeIn):
     queries.list_users(request.user)
     user = get_object_or_404(get_user_model(), username=username, is_active=True)
@@ -65,7 +68,8 @@ def deactivate_user(request, username: str, payload: RevokeIn):
     return {"ok": True, "users": queries.list_users(request.user)}
 
 
-@router.post("/roles/{membership_id}/revoke", summary="Revoke a role (reason required)")
+@router.post("/roles/{membership_id}/revoke", response=answers(r.UsersOut),
+             summary="Revoke a role (reason required)")
 def revoke_role(request, membership_id: int, payload: RevokeIn):
     queries.list_users(request.user)
     membership = get_object_or_404(Membership, pk=membership_id, active=True)

@@ -9,12 +9,13 @@ import datetime as dt
 from ninja import Router
 
 from oncotrial.web.analysis.service import study_results
+from oncotrial.web.api.responses import ResultsOut, answers
 from oncotrial.web.services.queries import find_visible_study
 
 router = Router(tags=["results"])
 
 
-@router.get("/{code}/results", operation_id="study_results",
+@router.get("/{code}/results", operation_id="study_results", response=answers(ResultsOut),
             summary="Analysis results at a data cut-off for one analysis set (the report as JSON)")
 def results(request, code: str, cutoff: dt.date | None = None, set: str = "itt"):  # noqa: A002
     study = find_visible_study(request.user, code)

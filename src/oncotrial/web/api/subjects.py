@@ -4,11 +4,13 @@ calendars. Writes return the subject as the subject page shows it."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.shortcuts import get_object_or_404
 from ninja import Router
+from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
 
+from oncotrial.web.api import responses as r
+from oncotrial.web.api.responses import answers
 from oncotrial.web.api.schemas import StrictSchema
 from oncotrial.web.models import Site
 from oncotrial.web.services import calendars, events, queries, randomization, subjects
@@ -33,7 +35,7 @@ class ConsentIn(StrictSchema):
 
 class EligibilityIn(StrictSchema):
     assessed_on: dt.date
-    answers: dict[str, Any]
+    answers: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr | None]
     judgements: dict[str, bool] = {}
 
 
@@ -65,13 +67,13 @@ def _detail(request, study, identifier):
     return {"ok": True, **queries.subject_detail(request.user, study, identifier)}
 
 
-@router.get("/{code}/subjects", summary="Subjects at the sites you may see")
+@router.get("/{code}/subjects", response=answers(r.SubjectsOut), summary="Subjects at the sites you may see")
 def list_subjects(request, code: str, site: str = "", status: str = ""):
     study = _study(request, code)
     return {"ok": True, "subjects": queries.list_subjects(request.user, study, site=site, status=status)}
 
 
-@router.post("/{code}/subjects", summary="Register a person for screening")
+@router.post("/{code}/subjects", response=answers(r.SubjectOut), summary="Register a person for screening")
 def register_screening(request, code: str, payload: ScreeningIn):
     study = _study(request, code)
     site = get_object_or_404(Site, code=payload.site)
@@ -81,12 +83,14 @@ def register_screening(request, code: str, payload: ScreeningIn):
     return _detail(request, study, subject.identifier)
 
 
-@router.get("/{code}/subjects/{identifier}", summary="Subject page: details, consent, screening, arm, timeline")
+@router.get("/{code}/subjects/{identifier}", response=answers(r.SubjectOut),
+            summary="Subject page: details, consent, screening, arm, timeline")
 def subject_detail(request, code: str, identifier: str):
     return _detail(request, _study(request, code), identifier)
 
 
-@router.post("/{code}/subjects/{identifier}/consent", summary="Record informed consent")
+@router.post("/{code}/subjects/{identifier}/consent", response=answers(r.SubjectOut),
+             summary="Record informed consent")
 def record_consent(request, code: str, identifier: str, payload: ConsentIn):
     study = _study(request, code)
     subject = subjects.find_subject(request.user, study, identifier)
@@ -94,7 +98,8 @@ def record_consent(request, code: str, identifier: str, payload: ConsentIn):
     return _detail(request, study, identifier)
 
 
-@router.post("/{code}/subjects/{identifier}/eligibility", summary="Assess eligibility from the criteria")
+@router.post("/{code}/subjects/{identifier}/eligibility", response=answers(r.SubjectOut),
+             summary="Assess eligibility from the criteria")
 def assess_eligibility(request, code: str, identifier: str, payload: EligibilityIn):
     study = _study(request, code)
     subject = subjects.find_subject(request.user, study, identifier)
@@ -103,7 +108,8 @@ def assess_eligibility(request, code: str, identifier: str, payload: Eligibility
     return _detail(request, study, identifier)
 
 
-@router.post("/{code}/subjects/{identifier}/enrol", summary="Enrol an eligible, consented subject")
+@router.post("/{code}/subjects/{identifier}/enrol", response=answers(r.SubjectOut),
+             summary="Enrol an eligible, consented subject")
 def enrol(request, code: str, identifier: str, payload: EnrolIn):
     study = _study(request, code)
     subject = subjects.find_subject(request.user, study, identifier)
@@ -111,7 +117,8 @@ def enrol(request, code: str, identifier: str, payload: EnrolIn):
     return _detail(request, study, identifier)
 
 
-@router.post("/{code}/subjects/{identifier}/randomize", summary="Randomize an enrolled subject")
+@router.post("/{code}/subjects/{identifier}/randomize", response=answers(r.SubjectOut),
+             summary="Randomize an enrolled subject")
 def randomize(request, code: str, identifier: str, payload: RandomizeIn):
     study = _study(request, code)
     subject = subjects.find_subject(request.user, study, identifier)
@@ -119,7 +126,8 @@ def randomize(request, code: str, identifier: str, payload: RandomizeIn):
     return _detail(request, study, identifier)
 
 
-@router.post("/{code}/subjects/{identifier}/events", summary="Record a dose, procedure, assessment, death …")
+@router.post("/{code}/subjects/{identifier}/events", response=answers(r.SubjectOut),
+             summary="Record a dose, procedure, assessment, death …")
 def record_event(request, code: str, identifier: str, payload: EventIn):
     study = _study(request, code)
     subject = subjects.find_subject(request.user, study, identifier)
@@ -127,6 +135,7 @@ def record_event(request, code: str, identifier: str, payload: EventIn):
     return _detail(request, study, identifier)
 
 
-@router.get("/{code}/subjects/{identifier}/calendar", summary="Treatment and assessment calendar")
+@router.get("/{code}/subjects/{identifier}/calendar", response=answers(r.CalendarOut),
+            summary="Treatment and assessment calendar")
 def calendar(request, code: str, identifier: str, as_of: dt.date | None = None):
     return {"ok": True, **calendars.subject_calendar(request.user, _study(request, code), identifier, as_of)}

@@ -6,14 +6,14 @@ the same message and the platform's one error shape. Corrections need ``reason_f
 """
 
 
-from typing import Any
-
 from ninja import Field, Router
-from pydantic import create_model
 
 from oncotrial.web.api import api
+from oncotrial.web.api import responses as r
+from oncotrial.web.api.responses import answers
 from oncotrial.web.api.schemas import StrictSchema
 from oncotrial.web.ecrf import models as m
+from oncotrial.web.ecrf.schemas import MAX_LESION_ROWS, input_schema, record_schema
 from oncotrial.web.ecrf.services import locks, queries, recist, records, sdv, signatures, summaries
 from oncotrial.web.ecrf.services.common import find_record, now, require_subject_reader, snapshot
 from oncotrial.web.ecrf.specs import FORMS, LESION_FIELDS
@@ -29,20 +29,6 @@ def _subject(request, code, identifier):
     subject = find_subject(request.user, study, identifier)
     require_subject_reader(request.user, subject)
     return subject
-
-
-def _schema(name: str, fields, extra: dict | None = None, with_meta: bool = True):
-    """An input schema whose fields accept any JSON value: the service parses them, so a wrong type
-    gets the eCRF's own per-field message rather than a generic validation error."""
-    definitions = {f.name: (Any, Field(None, description=f"{f.label} ({f.kind}"
-                                       + (f": {', '.join(f.choices)})" if f.choices else ")")))
-                   for f in fields}
-    if with_meta:
-        definitions["reason_for_change"] = (str, Field("", description="required to correct saved data"))
-        definitions["expected_revision"] = (int | None, Field(None, description=(
-            "the revision you corrected; a newer revision on the server refuses the save (409)")))
-    definitions.update(extra or {})
-    return create_model(name, __base__=StrictSchema, **definitions)
 
 
 def record_out(form: str, record) -> dict:
@@ -62,33 +48,46 @@ def _str(value):
     return None if value is None else str(value)
 
 
-LesionIn = _schema("LesionIn", LESION_FIELDS, with_meta=False)
-AssessmentIn = _schema("TumourAssessmentIn", FORMS["tumour_assessment"].fields,
-                       {"lesions": (list[LesionIn], Field(default_factory=list))})
+LesionIn = input_schema("LesionIn", "lesion", LESION_FIELDS, with_meta=False)
+AssessmentIn = input_schema("TumourAssessmentIn", "tumour_assessment", FORMS["tumour_assessment"].fields,
+                            {"lesions": (list[LesionIn], Field(default_factory=list,
+                                                               json_schema_extra={"maxItems": MAX_LESION_ROWS}))})
+_EXTRA_OUT = {
+    "dose_administration": {name: (str | None, ...) for name in ("bsa_m2", "prescribed_dose", "percent_of_planned")},
+    "adverse_event": {"soc": (str, ...), "ctcae_version": (str, ...), "sae_clock": (r.Row | None, ...)},
+    "tumour_assessment": {"lesions": (list[record_schema("LesionOut", LESION_FIELDS, with_meta=False)], ...)},
+}
+RECORD_OUT = {form: record_schema(f"{spec.model}Out", spec.fields, _EXTRA_OUT.get(form))
+              for form, spec in FORMS.items()}
 
 
-@router.get(SUBJECT, operation_id="ecrf_subject_timeline", summary="Subject eCRF timeline")
+@router.get(SUBJECT, operation_id="ecrf_subject_timeline", response=answers(r.TimelineOut),
+            summary="Subject eCRF timeline")
 def subject_timeline(request, code: str, identifier: str):
     return summaries.subject_timeline(request.user, _subject(request, code, identifier), now())
 
 
 @router.get(SUBJECT + "/tumour_assessment", operation_id="ecrf_list_tumour_assessment",
+            response=answers(list[r.AssessmentRowOut]),
             summary="Tumour assessments with live RECIST")
 def list_assessments(request, code: str, identifier: str):
     return recist.assessment_rows(request.user, _subject(request, code, identifier))
 
 
-@router.post(SUBJECT + "/tumour_assessment", operation_id="ecrf_create_tumour_assessment")
+@router.post(SUBJECT + "/tumour_assessment", operation_id="ecrf_create_tumour_assessment",
+             response=answers(RECORD_OUT["tumour_assessment"]))
 def create_assessment(request, code: str, identifier: str, payload: AssessmentIn):
     return _save_assessment(request, code, identifier, payload, None)
 
 
-@router.put(SUBJECT + "/tumour_assessment/{record_id}", operation_id="ecrf_update_tumour_assessment")
+@router.put(SUBJECT + "/tumour_assessment/{record_id}", operation_id="ecrf_update_tumour_assessment",
+            response=answers(RECORD_OUT["tumour_assessment"]))
 def update_assessment(request, code: str, identifier: str, record_id: int, payload: AssessmentIn):
     return _save_assessment(request, code, identifier, payload, record_id)
 
 
-@router.get(SUBJECT + "/tumour_assessment/{record_id}", operation_id="ecrf_get_tumour_assessment")
+@router.get(SUBJECT + "/tumour_assessment/{record_id}", operation_id="ecrf_get_tumour_assessment",
+            response=answers(RECORD_OUT["tumour_assessment"]))
 def get_assessment(request, code: str, identifier: str, record_id: int):
     subject = _subject(request, code, identifier)
     return record_out("tumour_assessment", find_record("tumour_assessment", record_id, subject))
@@ -106,7 +105,8 @@ def _save_assessment(request, code, identifier, payload, record_id):
 
 def _register_form(form: str) -> None:
     """create / read / correct endpoints for one simple form."""
-    schema = _schema(f"{FORMS[form].model}In", FORMS[form].fields)
+    schema = input_schema(f"{FORMS[form].model}In", form, FORMS[form].fields)
+    out = answers(RECORD_OUT[form])
     path = SUBJECT + f"/{form}"
 
     def create(request, code: str, identifier: str, payload: schema):
@@ -133,12 +133,14 @@ def _register_form(form: str) -> None:
         return [record_out(form, r) for r in records.FORM_MODELS[form].objects.filter(subject=subject)]
 
     label = FORMS[form].label
-    router.add_api_operation(path, ["POST"], create, operation_id=f"ecrf_create_{form}", summary=f"Enter {label}")
-    router.add_api_operation(path, ["GET"], listing, operation_id=f"ecrf_list_{form}", summary=f"List {label}")
+    router.add_api_operation(path, ["POST"], create, operation_id=f"ecrf_create_{form}", summary=f"Enter {label}",
+                             response=out)
+    router.add_api_operation(path, ["GET"], listing, operation_id=f"ecrf_list_{form}", summary=f"List {label}",
+                             response=answers(list[RECORD_OUT[form]]))
     router.add_api_operation(path + "/{record_id}", ["PUT"], update, operation_id=f"ecrf_update_{form}",
-                             summary=f"Correct {label}")
+                             summary=f"Correct {label}", response=out)
     router.add_api_operation(path + "/{record_id}", ["GET"], read, operation_id=f"ecrf_get_{form}",
-                             summary=f"Read {label}")
+                             summary=f"Read {label}", response=out)
 
 
 for _form in records.SIMPLE_FORMS:
@@ -183,13 +185,14 @@ class UnlockIn(StrictSchema):
     reason: str
 
 
-@router.get("/{code}/ecrf/queries", operation_id="ecrf_list_queries", summary="Per-site query list")
+@router.get("/{code}/ecrf/queries", operation_id="ecrf_list_queries", summary="Per-site query list",
+            response=answers(list[r.QueryOut]))
 def list_queries(request, code: str, status: str = "", site: str = ""):
     return queries.list_queries(request.user, find_visible_study(request.user, code), status=status,
                                 site=site)
 
 
-@router.post(SUBJECT + "/queries", operation_id="ecrf_open_query")
+@router.post(SUBJECT + "/queries", operation_id="ecrf_open_query", response=answers(r.QueryOut))
 def open_query(request, code: str, identifier: str, payload: QueryIn):
     subject = _subject(request, code, identifier)
     query = queries.open_query(request.user, subject, form=payload.form, record_id=payload.record_id,
@@ -199,6 +202,7 @@ def open_query(request, code: str, identifier: str, payload: QueryIn):
 
 
 @router.post("/{code}/ecrf/queries/{query_id}/{action}", operation_id="ecrf_query_action",
+             response=answers(r.QueryOut),
              summary="answer, resolve, close or re-open a query")
 def query_action(request, code: str, query_id: int, action: str, payload: QueryActionIn):
     query = queries.find_query(request.user, find_visible_study(request.user, code), query_id)
@@ -213,7 +217,7 @@ def query_action(request, code: str, query_id: int, action: str, payload: QueryA
     return queries.query_row(actions[action]())
 
 
-@router.post(SUBJECT + "/verifications", operation_id="ecrf_verify_source")
+@router.post(SUBJECT + "/verifications", operation_id="ecrf_verify_source", response=answers(r.SdvOut))
 def verify_source(request, code: str, identifier: str, payload: VerifyIn):
     subject = _subject(request, code, identifier)
     sdv.verify_source(request.user, subject, form=payload.form, record_id=payload.record_id,
@@ -221,12 +225,13 @@ def verify_source(request, code: str, identifier: str, payload: VerifyIn):
     return sdv.verification_status(payload.form, find_record(payload.form, payload.record_id, subject))
 
 
-@router.get(SUBJECT + "/signatures", operation_id="ecrf_list_signatures")
+@router.get(SUBJECT + "/signatures", operation_id="ecrf_list_signatures",
+            response=answers(list[r.SignatureOut]))
 def list_signatures(request, code: str, identifier: str):
     return signatures.list_signatures(request.user, _subject(request, code, identifier))
 
 
-@router.post(SUBJECT + "/signatures", operation_id="ecrf_sign")
+@router.post(SUBJECT + "/signatures", operation_id="ecrf_sign", response=answers(r.SignatureOut, 429))
 def sign(request, code: str, identifier: str, payload: SignIn):
     signature = signatures.sign(request.user, _subject(request, code, identifier), scope=payload.scope,
                                 visit=payload.visit, password=payload.password, meaning=payload.meaning,
@@ -234,7 +239,7 @@ def sign(request, code: str, identifier: str, payload: SignIn):
     return signatures.signature_row(signature)
 
 
-@router.post(SUBJECT + "/locks", operation_id="ecrf_lock_subject_data")
+@router.post(SUBJECT + "/locks", operation_id="ecrf_lock_subject_data", response=answers(r.LockOut))
 def lock_subject_data(request, code: str, identifier: str, payload: LockIn):
     subject = _subject(request, code, identifier)
     item = locks.lock(request.user, subject.study, level=payload.level, subject=subject, visit=payload.visit,
@@ -242,30 +247,31 @@ def lock_subject_data(request, code: str, identifier: str, payload: LockIn):
     return locks.lock_row(item)
 
 
-@router.post("/{code}/ecrf/locks", operation_id="ecrf_lock_study")
+@router.post("/{code}/ecrf/locks", operation_id="ecrf_lock_study", response=answers(r.LockOut))
 def lock_study(request, code: str):
     item = locks.lock(request.user, find_visible_study(request.user, code), level="study", how="api")
     return locks.lock_row(item)
 
 
-@router.post("/{code}/ecrf/locks/{lock_id}/unlock", operation_id="ecrf_unlock")
+@router.post("/{code}/ecrf/locks/{lock_id}/unlock", operation_id="ecrf_unlock", response=answers(r.LockOut))
 def unlock(request, code: str, lock_id: int, payload: UnlockIn):
     find_visible_study(request.user, code)
     return locks.lock_row(locks.unlock(request.user, locks.find_lock(lock_id), reason=payload.reason, how="api"))
 
 
-@router.get("/{code}/ecrf/safety", operation_id="ecrf_safety_summary")
+@router.get("/{code}/ecrf/safety", operation_id="ecrf_safety_summary", response=answers(r.SafetyOut))
 def safety_summary(request, code: str):
     return summaries.safety_summary(request.user, find_visible_study(request.user, code))
 
 
-@router.get("/{code}/ecrf/responses", operation_id="ecrf_study_responses",
+@router.get("/{code}/ecrf/responses", operation_id="ecrf_study_responses", response=answers(r.ResponsesOut),
             summary="RECIST responses per subject and the spider-plot series")
 def study_responses(request, code: str):
     return summaries.study_responses(request.user, find_visible_study(request.user, code))
 
 
-@router.get("/{code}/ecrf/ctcae-terms", operation_id="ecrf_ctcae_terms", summary="CTCAE terms by SOC")
+@router.get("/{code}/ecrf/ctcae-terms", operation_id="ecrf_ctcae_terms", summary="CTCAE terms by SOC",
+            response=answers(list[r.CtcaeTermOut]))
 def ctcae_terms(request, code: str, version: str = "5.0"):
     find_visible_study(request.user, code)
     return [{"term": t.term, "soc": t.soc, "grades": t.grades, "protocol_defined": t.protocol_defined}
