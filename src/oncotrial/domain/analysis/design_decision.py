@@ -7,6 +7,7 @@ of N subjects are alive and progression-free at 12 months" (Simon 1989, Control 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,11 +52,18 @@ class LandmarkDecision:
 
 def _simon(design: Design):
     """The Simon design behind the protocol: the optimal or minimax design of its size."""
-    designs = compute_simon_designs(design.p0, design.p1, design.alpha, 1.0 - design.power)
+    designs = _simon_designs(design.p0, design.p1, design.alpha, 1.0 - design.power)
     for candidate in (designs.optimal, designs.minimax, *designs.admissible):
         if design.sample_size in (None, candidate.n):
             return candidate
     return designs.optimal
+
+
+@functools.lru_cache(maxsize=32)
+def _simon_designs(p0: float, p1: float, alpha: float, beta: float):
+    # The exact search takes about a second and depends on the protocol's design alone: searched once
+    # per design and process, not on every results read (issue 14). SimonDesigns is frozen.
+    return compute_simon_designs(p0, p1, alpha, beta)
 
 
 def _decision(successes: int, failures: int, r: int | None, n: int | None) -> str:

@@ -4,16 +4,15 @@
 administrator; in a masked study the blinded statistician may not see results by arm), loads
 every subject's records, derives their outcomes at the data cut-off and hands both to the domain.
 A study with an active study-level lock is analysed as a locked snapshot; otherwise every output
-is marked "live data, not locked". Nothing is cached in process memory: each call reads the
-database again, so every host behind a load balancer gives the same answer.
+is marked "live data, not locked". Nothing is cached in process memory: results are derived once
+per change of the study's data and kept in the database cache (`services.results_cache`), so every
+host behind a load balancer gives the same answer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
-
-from django.db import transaction
 
 from oncotrial import __version__
 from oncotrial.domain.analysis.inputs import AnalysisRequest
@@ -26,6 +25,7 @@ from oncotrial.web.ecrf import models as m
 from oncotrial.web.models import Role
 from oncotrial.web.services.audit import record_audit
 from oncotrial.web.services.permissions import require_role
+from oncotrial.web.services.results_cache import cached_derivation
 
 RESULTS_READERS = frozenset({Role.STATISTICIAN, Role.UNBLINDED_STATISTICIAN, Role.DSMB,
                              Role.ADMINISTRATOR})
@@ -61,7 +61,6 @@ def compute_study_results(study, *, cutoff: dt.date, analysis_set: str = "itt") 
     return derive_trial_results(protocol, records.facts, outcomes, request)
 
 
-@transaction.atomic
 def study_results(user, study, *, cutoff: dt.date | None = None, analysis_set: str = "itt",
                   how: str = "api", audit: bool = True) -> TrialResults:
     """The results of `study` at the cut-off (default today) for one analysis set, for a results
@@ -76,7 +75,10 @@ def study_results(user, study, *, cutoff: dt.date | None = None, analysis_set: s
     if cutoff > default_cutoff(study):
         raise InvalidInput(f"data cut-off {cutoff} is in the future", field="cutoff",
                            hint="give a date on or before today (YYYY-MM-DD)")
-    results = compute_study_results(study, cutoff=cutoff, analysis_set=analysis_set)
+    # Derived once per data change, outside any transaction (on SQLite a transaction would hold the
+    # write lock through the derivation); the audit row is its own short transaction.
+    results = cached_derivation(study, "results", (cutoff, analysis_set, is_locked(study)),
+                                lambda: compute_study_results(study, cutoff=cutoff, analysis_set=analysis_set))
     if audit:
         record_audit(user=user, role=role, action="export", how=how, entity="analysis_results",
                      study=study, changes=[
