@@ -90,7 +90,8 @@ def main() -> None:
     for label, options in cases:
         wall, cpu, result = measure(trial, args.runs, args.repeat, **options)
         per = wall * scale
-        ratio = "" if peer is None else f"rpact / ours x{peer[0] * scale / per:5.1f}  "
+        ratio = "" if peer is None else (f"rpact / ours x{peer[0] * scale / per:5.1f} "
+                                         f"[CPU x{peer[1] / cpu:5.1f}]  ")
         print(f"{label:50s} {per:6.3f} s per 100,000 (CPU {cpu * scale:5.2f} s)  {ratio}"
               f"power {result.rejection_rate:.4f}")
         if options == cases[0][1]:

@@ -189,7 +189,7 @@ def difference(mine, theirs) -> float:
 
 
 def report(label, n, mine, peers) -> dict:
-    """Print one line per task; return {(task, peer): ratio}."""
+    """Print one line per task; return {(task, peer): (wall ratio, CPU ratio)}."""
     ratios = {}
     for task in TASKS:
         wall, cpu, _, value = mine[task]
@@ -198,10 +198,10 @@ def report(label, n, mine, peers) -> dict:
             if result is None or task not in result:
                 line.append(f"{name} skipped")
                 continue
-            peer_wall, _, runs, peer_value = result[task]
+            peer_wall, peer_cpu, runs, peer_value = result[task]
             tol = TOLERANCE[task][name] if isinstance(TOLERANCE[task], dict) else TOLERANCE[task]
             diff = difference(value, peer_value)
-            ratios[task, name] = peer_wall / wall
+            ratios[task, name] = (peer_wall / wall, peer_cpu / max(cpu, 1e-9))
             line.append(f"{name} {peer_wall:7.3f} s{' (1 run)' if runs == 1 else ''} "
                         f"x{peer_wall / wall:6.1f} {'agree' if diff <= tol else 'DIFFER'} "
                         f"{diff:.0e}")
@@ -210,21 +210,24 @@ def report(label, n, mine, peers) -> dict:
 
 
 def print_goals(mine, ratios) -> None:
-    """The issue's goals at untied n = 1e6, from the numbers measured above."""
-    print("\nGoals at untied n = 1e6 (ratios = peer time / our time, this run):")
+    """The issue's goals at untied n = 1e6, from the numbers measured above: judged on wall time;
+    the CPU-time ratio beside it (R's CPU from proc.time) shows what a busy machine hides."""
+    print("\nGoals at untied n = 1e6 (ratios = peer time / our time, this run; goals on wall "
+          "time, CPU-time ratio in brackets):")
     for task, name in (("km", "KM with CI"), ("logrank", "log-rank")):
         ratio = ratios.get((task, "statsmodels"))
         if ratio is None:
             print(f"  {name}: statsmodels not run")
             continue
-        print(f"  {name}: ours = {1 / ratio:.2f} x statsmodels' time (goal <= 0.5): "
-              f"{'met' if ratio >= 2 else 'NOT met'}")
-    wall = mine["cox"][0]
+        print(f"  {name}: ours = {1 / ratio[0]:.2f} x statsmodels' time [CPU {1 / ratio[1]:.2f}] "
+              f"(goal <= 0.5): {'met' if ratio[0] >= 2 else 'NOT met'}")
+    wall, cpu = mine["cox"][0], mine["cox"][1]
     ratio = ratios.get(("cox", "R"))
     against_r = "R not run" if ratio is None else (
-        f"R / ours = {ratio:.1f} (goal >= 15): {'met' if ratio >= 15 else 'NOT met'}")
-    print(f"  Cox Efron: {wall:.3f} s (goal <= 0.25 s): {'met' if wall <= 0.25 else 'NOT met'}; "
-          f"{against_r}")
+        f"R / ours = {ratio[0]:.1f} [CPU {ratio[1]:.1f}] (goal >= 15): "
+        f"{'met' if ratio[0] >= 15 else 'NOT met'}")
+    print(f"  Cox Efron: {wall:.3f} s [CPU {cpu:.3f} s] (goal <= 0.25 s): "
+          f"{'met' if wall <= 0.25 else 'NOT met'}; {against_r}")
 
 
 def main(argv=None) -> int:
