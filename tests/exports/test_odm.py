@@ -105,3 +105,41 @@ def test_a_signature_the_data_no_longer_match_is_kept_in_the_trail_but_not_inlin
         ecrf, signatures=stale)}), "odm")["odm.xml"])
     assert root.find(".//o:SubjectData[@SubjectKey='01-001']/o:Signature", Q) is None
     assert len(root.findall("o:ClinicalData/o:Signatures/o:Signature", Q)) == 2
+
+
+FOREIGN = b"""<?xml version="1.0" encoding="UTF-8"?>
+<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" ODMVersion="1.3.2" FileType="Snapshot" FileOID="X.1"
+     CreationDateTime="2025-06-01T10:00:00+00:00">
+  <Study OID="ST.X">
+    <GlobalVariables><StudyName>X</StudyName><StudyDescription>x</StudyDescription>
+      <ProtocolName>X</ProtocolName></GlobalVariables>
+    <MetaDataVersion OID="MDV.1" Name="v1">
+      <Protocol><StudyEventRef StudyEventOID="SE.SCREEN" OrderNumber="1" Mandatory="Yes"/></Protocol>
+      <StudyEventDef OID="SE.SCREEN" Name="Screening" Repeating="No" Type="Scheduled">
+        <FormRef FormOID="F.TARGET" Mandatory="Yes"/></StudyEventDef>
+      <FormDef OID="F.TARGET" Name="Target lesions" Repeating="No">
+        <ItemGroupRef ItemGroupOID="IG.TL" Mandatory="Yes"/></FormDef>
+      <ItemGroupDef OID="IG.TL" Name="Target lesion" Repeating="Yes">
+        <ItemRef ItemOID="IT.TULOC" Mandatory="Yes" OrderNumber="1"/>
+        <ItemRef ItemOID="IT.LDIAM" Mandatory="No" OrderNumber="2"/></ItemGroupDef>
+      <ItemDef OID="IT.TULOC" Name="TULOC" DataType="text" Length="40">
+        <Question><TranslatedText xml:lang="en">Location</TranslatedText></Question>
+        <CodeListRef CodeListOID="CL.LOC"/></ItemDef>
+      <ItemDef OID="IT.LDIAM" Name="LDIAM" DataType="float" Length="5" SignificantDigits="1">
+        <Question><TranslatedText xml:lang="en">Longest diameter (mm)</TranslatedText></Question>
+        <RangeCheck Comparator="GE" SoftHard="Soft"><CheckValue>0</CheckValue></RangeCheck></ItemDef>
+      <CodeList OID="CL.LOC" Name="Location" DataType="text">
+        <EnumeratedItem CodedValue="LIVER"/><EnumeratedItem CodedValue="LUNG"/></CodeList>
+    </MetaDataVersion>
+  </Study>
+</ODM>"""
+
+
+def test_the_import_reads_another_systems_metadata_by_its_data_types():
+    validate_odm(FOREIGN)
+    design = read_odm_metadata(FOREIGN)
+    assert [(e.name, e.label, e.forms) for e in design.events] == [("SCREEN", "Screening", ("TARGET",))]
+    location, diameter = design.form("TARGET").fields
+    assert (location.name, location.kind, location.max_length, location.choices) == ("TULOC", "choice", 40,
+                                                                                      ("LIVER", "LUNG"))
+    assert (diameter.kind, diameter.minimum, diameter.label) == ("decimal", 0.0, "Longest diameter (mm)")

@@ -1,8 +1,9 @@
 """Reading ODM 1.3.2 study metadata back into an `EcrfDesign` (spec standards.md §4.2): events
 from StudyEventDef (in Protocol order), forms from FormDef, fields from ItemDef (kind from our
-`oncotrial:kind` alias, else from the DataType and CodeListRef), choices from CodeList, ranges
-from RangeCheck. Names come from the OIDs our export writes (SE.name, F.name, IG.form.group,
-IT.form[.group].field); what a foreign file adds and we do not model is ignored."""
+`oncotrial:kind` alias, else from the DataType and CodeListRef), choices from CodeList
+(CodeListItem or EnumeratedItem), ranges from RangeCheck. Names come from the OIDs (SE.name,
+F.name, IG.form.group, IT.form[.group].field, the part after the first dot for another
+system's); what a foreign file adds and we do not model is ignored."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .ecrf import EcrfDesign, EcrfEvent, EcrfField, EcrfForm, EcrfGroup
 from .odm import KIND_ALIAS, KIND_OF_TYPE, NS, TEXT_KINDS
 
 Q = {"o": NS}
+CODED = (f"{{{NS}}}CodeListItem", f"{{{NS}}}EnumeratedItem")
 
 
 def _text(element: ET.Element | None, path: str) -> str:
@@ -42,8 +44,8 @@ def _bound(item: ET.Element, comparator: str) -> float | None:
 def _field(item: ET.Element, codelists: dict[str, ET.Element]) -> EcrfField:
     kind = _kind(item)
     ref = item.find("o:CodeListRef", Q)
-    choices = tuple(c.get("CodedValue", "") for c in codelists[ref.get("CodeListOID")].findall(
-        "o:CodeListItem", Q)) if ref is not None else ()
+    listed = codelists.get(ref.get("CodeListOID")) if ref is not None else None
+    choices = tuple(c.get("CodedValue", "") for c in listed if c.tag in CODED) if listed is not None else ()
     return EcrfField(item.get("Name", ""), kind, _text(item, "o:Question/o:TranslatedText"), choices,
                      _text(item, "o:Description/o:TranslatedText"),
                      int(item.get("Length", "200")) if kind in TEXT_KINDS else 200,
