@@ -80,11 +80,18 @@ def _row_values(event: AuditEvent) -> dict:
 
 
 def _lock_chain_head() -> AuditChainHead:
-    # select_for_update serializes appends on PostgreSQL; SQLite transactions begin IMMEDIATE, which
-    # already holds the database write lock.
+    """The chain head, locked until the caller's transaction ends: the one point where every writer
+    of every process and host takes its turn. PostgreSQL: a row lock (SELECT ... FOR UPDATE), which
+    a second appender waits on and then reads the committed head. SQLite: the transaction began
+    IMMEDIATE and already holds the database's write lock (the writers of one process queue before
+    BEGIN, oncotrial.web.sqlite_backend). Held from here to commit, so callers append last where they
+    can; tests/web/test_serving_writes.py counts what an eCRF write runs under it."""
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
-        AuditChainHead.objects.create(pk=1, last_sequence=0, last_hash=GENESIS_HASH)
+        # The first append of a database, perhaps in two processes at once: one insert wins, the
+        # other is ignored, and both then queue on the row (a plain create would fail the loser).
+        AuditChainHead.objects.bulk_create([AuditChainHead(pk=1, last_sequence=0, last_hash=GENESIS_HASH)],
+                                           ignore_conflicts=True)
         head = AuditChainHead.objects.select_for_update().get(pk=1)
     return head
 
