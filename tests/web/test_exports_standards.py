@@ -1,8 +1,9 @@
 """SDTM (all domains), ODM 1.3.2 and REDCap exports of the quarter-scale demo through the API
-and the command line (issue 12): every file validates (XPT read back by pyreadstat, Dataset-JSON
-against CDISC's schema, define.xml against the Define-XML 2.1 XSD, odm.xml against the ODM 1.3.2
-XSD, the REDCap dictionary by REDCap's rules), ODM metadata read back equals the eCRF specs, the
-audit trail and a casebook signature reach the ODM file, and each export is audited."""
+and the command line (issue 12): every file validates (XPT read back by pyreadstat with the
+Dataset-JSON file's names, labels and values, Dataset-JSON against CDISC's schema, define.xml
+against the Define-XML 2.1 XSD, odm.xml against the ODM 1.3.2 XSD, the REDCap dictionary by
+REDCap's rules), ODM metadata read back equals the eCRF specs, the audit trail and a casebook
+signature reach the ODM file, and each export is audited."""
 
 from __future__ import annotations
 
@@ -60,6 +61,19 @@ def export(client, format: str) -> dict[str, bytes]:  # noqa: A002
         return {name: archive.read(name) for name in archive.namelist()}
 
 
+def assert_same_values(frame, twin: dict) -> None:
+    """The XPT file holds the Dataset-JSON file's values (text in XPT's ASCII spelling)."""
+    from oncotrial.exports.xpt import ascii_signs
+
+    for n, column in enumerate(twin["columns"]):
+        expected = [row[n] for row in twin["rows"]]
+        got = frame[column["name"]].tolist()
+        if column["dataType"] == "string":
+            assert got == [ascii_signs(v or "") for v in expected], column["name"]
+        else:
+            assert [None if g != g else g for g in got] == expected, column["name"]
+
+
 @pytest.mark.django_db
 def test_every_sdtm_file_of_the_demo_validates(demo, client, tmp_path):
     import jsonschema
@@ -75,6 +89,7 @@ def test_every_sdtm_file_of_the_demo_validates(demo, client, tmp_path):
         frame, meta = pyreadstat.read_xport(str(tmp_path / f"{name}.xpt"))
         assert list(frame.columns) == [c["name"] for c in twin["columns"]] and len(frame) == twin["records"]
         assert [meta.column_names_to_labels[c] for c in frame.columns] == [c["label"] for c in twin["columns"]]
+        assert_same_values(frame, twin)
     assert json.loads(files["tu.json"])["records"] > 0 and json.loads(files["cm.json"])["records"] >= 1
     xmlschema.XMLSchema(str(SCHEMAS / "cdisc-define-2.1" / "define2-1-0.xsd")).validate(io.BytesIO(files["define.xml"]))
 
