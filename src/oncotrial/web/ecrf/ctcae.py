@@ -95,3 +95,15 @@ def _cell(values, index) -> str:
 
 def _grade_text(text: str) -> str | None:
     return None if text.strip() in DASHES else text
+
+
+# CTCAE v5's generic grade scale of its "<SOC> - Other, specify" terms (migration ecrf 0005 stores the
+# same texts; a migration keeps its own copy so it never changes with the code).
+OTHER_SPECIFY_GRADES = {
+    "1": "Asymptomatic or mild symptoms; clinical or diagnostic observations only; intervention not indicated",
+    "2": "Moderate; minimal, local or noninvasive intervention indicated; limiting instrumental ADL",
+    "3": "Severe or medically significant but not immediately life-threatening; hospitalization or "
+         "prolongation of existing hospitalization indicated; disabling; limiting self care ADL",
+    "4": "Life-threatening consequences; urgent intervention indicated",
+    "5": "Death",
+}

@@ -54,6 +54,10 @@ VALUE_WORDS = {
     "procedure_imaging": pgettext("visit", "imaging after local therapy"),
     "survival_contact": pgettext("visit", "survival contact"), "baseline": pgettext("visit", "baseline"),
     "synchronous": pgettext("timing", "synchronous"), "metachronous": pgettext("timing", "metachronous"),
+    "recruiting": pgettext("study", "recruiting"), "not_yet_recruiting": pgettext("study", "not yet recruiting"),
+    "active_not_recruiting": pgettext("study", "active, not recruiting"), "completed": pgettext("study", "completed"),
+    "none": pgettext("masking", "none (open label)"), "target": pgettext("lesion", "target"),
+    "non_target": pgettext("lesion", "non-target"), "new": pgettext("lesion", "new"),
     "liver": pgettext("organ", "liver"), "lung": pgettext("organ", "lung"),
     "liver_and_lung": pgettext("organ", "liver and lung"),
 }

@@ -30,6 +30,19 @@ def ensure_bundled_terms() -> int:
     from oncotrial.web.ecrf.ctcae import read_bundled_terms
 
     if m.CtcaeTerm.objects.exists():
-        return 0
+        return ensure_other_specify_terms()
     version, rows = read_bundled_terms()
-    return save_ctcae_terms(rows, version=version, source="bundled", how="system")[0]
+    return save_ctcae_terms(rows, version=version, source="bundled", how="system")[0] + ensure_other_specify_terms()
+
+
+def ensure_other_specify_terms(version: str = "5.0") -> int:
+    """CTCAE's "<SOC> - Other, specify" term in every system organ class present (as migration
+    ecrf 0005 adds them); returns the number added."""
+    from oncotrial.web.ecrf.ctcae import OTHER_SPECIFY_GRADES
+
+    added = 0
+    for soc in sorted(set(m.CtcaeTerm.objects.filter(version=version).values_list("soc", flat=True))):
+        added += m.CtcaeTerm.objects.get_or_create(
+            version=version, term=f"{soc} - Other, specify",
+            defaults={"soc": soc, "grades": OTHER_SPECIFY_GRADES, "source": "bundled"})[1]
+    return added
