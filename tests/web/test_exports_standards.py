@@ -137,3 +137,13 @@ def test_the_command_line_writes_odm_and_redcap(demo, tmp_path):
     assert main(["export", CODE, "redcap", "-o", str(tmp_path / "rc"), "--cutoff", AS_OF.isoformat()]) == 0
     assert (tmp_path / "odm" / "odm.xml").exists() and (tmp_path / "rc" / "redcap_data_dictionary.csv").exists()
     assert AuditEvent.objects.filter(entity="study_export", how="cli", entity_id="redcap").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("format", ["odm", "redcap", "sdtm"])
+def test_an_investigator_gets_403_for_the_ecrf_exports_and_nothing_is_audited(demo, client, format):  # noqa: A002
+    client.force_login(get_user_model().objects.get(username="investigator"))
+    before = AuditEvent.objects.filter(entity="study_export").count()
+    reply = client.get(f"/api/studies/{CODE}/exports/{format}?cutoff={AS_OF}")
+    assert reply.status_code == 403 and reply.json()["ok"] is False
+    assert AuditEvent.objects.filter(entity="study_export").count() == before
