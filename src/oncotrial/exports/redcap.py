@@ -110,7 +110,11 @@ def _field_type(field: EcrfField, listed: tuple[str, ...]) -> str:
 
 
 def _bound(value) -> str:
-    return "" if value is None else f"{value:g}"
+    """A range bound as REDCap reads it: plain decimal digits, never an exponent (1e+06)."""
+    if value is None:
+        return ""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def dictionary_row(instrument: Instrument, field: EcrfField, listed: tuple[str, ...], section: str = "") -> list:
