@@ -119,7 +119,7 @@ def test_recist_signature_and_query_flow(browser, live_server, fast_hashing):
     monitor = login(browser, live_server, cast.monitor)
     monitor.goto(base)
     row = monitor.locator("#records tr", has_text="Tumour assessment").nth(1)
-    row.locator("input[name=field]").fill("date")
+    row.locator("select[name=field]").select_option("date")  # chosen from the form (issue 16)
     row.locator(".query-text").fill("W8 date differs from the radiology report; please check")
     row.locator(".query-open button").click()
     assert monitor.locator(".queries td.status").first.inner_text() == "open"
@@ -169,7 +169,7 @@ def test_ablation_moves_next_dose_and_grade_3_ae_reaches_safety_summary(browser,
     shot(page, "ablation-next-dose-day-7")
 
     page.goto(base + "ecrf/forms/dose_administration/new/")
-    page.fill("#id_drug", "camrelizumab")
+    page.select_option("#id_drug", "camrelizumab")  # the regimen drugs (issue 16)
     page.fill("#id_date", "2025-02-17")
     page.select_option("#id_action", "given")
     page.fill("#id_dose", "200")
