@@ -6,6 +6,7 @@ TR and RS name the same visits as TV."""
 
 from __future__ import annotations
 
+from .adsl import arm_codelist
 from .bundle import ExportStudy, arm_code
 from .model import CodeList, Dataset, Variable, build_dataset
 
@@ -64,8 +65,6 @@ def export_ta(study: ExportStudy) -> Dataset:
                  Variable("ELEMENT", "Description of Element", origin="Protocol"),
                  Variable("TABRANCH", "Branch", origin="Protocol"),
                  Variable("EPOCH", "Epoch", codelist="EPOCH", origin="Protocol")]
-    from .adsl import arm_codelist
-
     return build_dataset("TA", "Trial Arms", "TRIAL DESIGN", "One record per planned Element per Arm",
                          "Tabulation", ("STUDYID", "ARMCD", "TAETORD"), variables, rows,
                          (arm_codelist(study), EPOCH))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .adtte import _study_day
 from .bundle import ExportStudy
 from .model import NY, Dataset, Variable, build_dataset, yes_no
+from .records import LocalTherapySession
 from .sdtm_design import EPOCH, SCREENING, epoch_of, reference_start, visit_numbers
 
 PROCEDURES = {"MWA": "MICROWAVE ABLATION", "RFA": "RADIOFREQUENCY ABLATION",
@@ -85,8 +86,6 @@ def export_cm(study: ExportStudy) -> Dataset:
 
 def _sessions(study: ExportStudy) -> list:
     """The eCRF's local therapy sessions, or (without them) the derivation's procedures."""
-    from .records import LocalTherapySession
-
     sessions = study.records("local_therapies")
     if sessions:
         return sessions

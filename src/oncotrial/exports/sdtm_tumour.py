@@ -6,10 +6,11 @@ as the analysis reads them (origin Derived). --LNKID links TU to TR, --LNKGRP li
 
 from __future__ import annotations
 
+from .adrs import RESP
 from .adtte import _study_day
 from .bundle import ExportStudy
 from .model import NY, CodeList, Dataset, Variable, build_dataset
-from .sdtm_design import epoch_of, reference_start, visit_numbers
+from .sdtm_design import EPOCH, epoch_of, reference_start, visit_numbers
 from .sdtm_events import _key_variables, _keys
 
 METHODS = {"CT": "CT SCAN", "MRI": "MRI", "PET-CT": "PET/CT SCAN", "CALIPER": "CALIPER", "X-RAY": "X-RAY",
@@ -23,6 +24,7 @@ RS_TESTS = {"TRGRESP": "Target Response", "NTRGRESP": "Non-target Response", "NE
             "NEWLPROG": "New Lesion Progression", "OVRLRESP": "Overall Response"}
 RSTESTCD = CodeList("RSTESTCD", "Oncology Response Assessment Test Code", tuple(RS_TESTS.items()))
 SKIPPED = {"NA", "NO_ASSESSMENT", ""}
+ND = CodeList("ND", "Not Done", (("NOT DONE", "Not done"),), nci="C66789")
 
 
 def _visit_variables(domain: str) -> list[Variable]:
@@ -101,8 +103,6 @@ def export_tu(study: ExportStudy) -> Dataset:
                  Variable("TUMETHOD", "Method of Identification", codelist="METHOD", origin="Collected"),
                  Variable("TUEVAL", "Evaluator", origin="Assigned"), *_visit_variables("TU")]
     rows = _sequenced(study, _tu_rows(study), "TU")
-    from .sdtm_design import EPOCH
-
     return build_dataset("TU", "Tumor/Lesion Identification", "FINDINGS", "One record per identified "
                          "tumor per subject per assessor", "Tabulation", ("STUDYID", "USUBJID", "TUSEQ"),
                          variables, rows, (TUMIDENT, METHOD, EPOCH))
@@ -163,13 +163,10 @@ def export_tr(study: ExportStudy) -> Dataset:
                  Variable("TRSTAT", "Completion Status", codelist="ND", origin="Collected"),
                  Variable("TRREASND", "Reason Not Done", origin="Collected"),
                  Variable("TREVAL", "Evaluator", origin="Assigned"), *_visit_variables("TR")]
-    from .sdtm_design import EPOCH
-
-    nd = CodeList("ND", "Not Done", (("NOT DONE", "Not done"),), nci="C66789")
     return build_dataset("TR", "Tumor/Lesion Results", "FINDINGS", "One record per tumor measurement/"
                          "assessment per visit per subject per assessor", "Tabulation",
                          ("STUDYID", "USUBJID", "TRSEQ"), variables, _sequenced(study, _tr_rows(study), "TR"),
-                         (nd, EPOCH))
+                         (ND, EPOCH))
 
 
 def _rs_tests(tp) -> list[tuple[str, str]]:
@@ -205,9 +202,6 @@ def export_rs(study: ExportStudy) -> Dataset:
                  Variable("RSORRES", "Result or Finding in Original Units", method=method),
                  Variable("RSSTRESC", "Character Result/Finding in Std Format", method=method),
                  Variable("RSEVAL", "Evaluator", origin="Assigned"), *_visit_variables("RS")]
-    from .adrs import RESP
-    from .sdtm_design import EPOCH
-
     return build_dataset("RS", "Disease Response and Clin Classification", "FINDINGS",
                          "One record per response assessment per visit per subject per assessor", "Tabulation",
                          ("STUDYID", "USUBJID", "RSSEQ"), variables, _sequenced(study, _rs_rows(study), "RS"),
