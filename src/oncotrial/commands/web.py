@@ -45,6 +45,8 @@ def _register_server(subparsers) -> None:
     serve.add_argument("--threads", type=int, default=8, help="threads per worker process (default 8)")
     serve.add_argument("--workers", type=int, default=1,
                        help="worker processes (default 1: waitress in this process; more: gunicorn)")
+    serve.add_argument("--no-migrate", action="store_true",
+                       help="do not migrate first (several hosts: run `oncotrial migrate` once per release)")
     serve.set_defaults(func=serve_command)
     migrate = subparsers.add_parser("migrate", help="create or upgrade the database tables")
     migrate.set_defaults(func=migrate_command)
@@ -178,7 +180,8 @@ def serve_command(args: argparse.Namespace) -> int:
         # Serving on a named address: accept requests for it (set ONCOTRIAL_ALLOWED_HOSTS for more).
         os.environ["ONCOTRIAL_ALLOWED_HOSTS"] = f"localhost,127.0.0.1,[::1],{args.host}"
     setup_django()
-    migrate_database()
+    if not args.no_migrate:
+        migrate_database()
     if args.demo:
         from oncotrial.web.models import Study
 
