@@ -24,7 +24,7 @@ def load_script():
 @pytest.mark.slow
 def test_the_crash_test_passes_on_sqlite_with_a_short_load(tmp_path):
     out = tmp_path / "result.json"
-    done = subprocess.run([sys.executable, str(SCRIPT), "--backend", "sqlite", "--seconds", "5",
+    done = subprocess.run([sys.executable, str(SCRIPT), "--backend", "sqlite", "--seconds", "8",
                            "--json-out", str(out)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (result,) = json.loads(out.read_text())
