@@ -144,3 +144,13 @@ def test_a_study_without_tumour_assessments_gives_empty_valid_findings():
                                created=dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
     found = {d.name: d for d in export_sdtm(bare)}
     assert not found["TU"].rows and not found["TR"].rows and all(not check_xpt(d) for d in found.values())
+
+
+@pytest.mark.parametrize(("entered", "exported"), [("China", "CHN"), ("CHN", "CHN"), ("us", "USA"),
+                                                   ("中国", "CHN"), ("Atlantis", "Atlantis")])
+def test_dm_country_is_iso_3166_alpha_3_and_an_unknown_country_stays_as_entered(entered, exported):
+    from oncotrial.exports.bundle import SiteInfo
+    from oncotrial.exports.sdtm import export_dm
+
+    study = dataclasses.replace(export_study(), sites=(SiteInfo("01", "Site 01", entered),))
+    assert set(export_dm(study).column("COUNTRY")) == {exported}

@@ -91,6 +91,9 @@ def test_every_sdtm_file_of_the_demo_validates(demo, client, tmp_path):
         assert [meta.column_names_to_labels[c] for c in frame.columns] == [c["label"] for c in twin["columns"]]
         assert_same_values(frame, twin)
     assert json.loads(files["tu.json"])["records"] > 0 and json.loads(files["cm.json"])["records"] >= 1
+    dm = json.loads(files["dm.json"])
+    country = [c["name"] for c in dm["columns"]].index("COUNTRY")
+    assert {row[country] for row in dm["rows"]} == {"CHN"}  # the demo sites are entered as "China"
     xmlschema.XMLSchema(str(SCHEMAS / "cdisc-define-2.1" / "define2-1-0.xsd")).validate(io.BytesIO(files["define.xml"]))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .adsl import SEX, SEXES, arm_codelist, arm_names
 from .adtte import _study_day
 from .bundle import ExportStudy, arm_code
+from .countries import country_code
 from .model import NY, Dataset, Variable, build_dataset, yes_no
 
 KEYS = ("STUDYID", "DOMAIN", "USUBJID")
@@ -32,7 +33,7 @@ def _iso(day) -> str:
 def export_dm(study: ExportStudy) -> Dataset:
     """DM: one row per screened person; the randomisation date is in DS, not here."""
     names = arm_names(study)
-    countries = {s.code: s.country for s in study.sites}
+    countries = {s.code: country_code(s.country) for s in study.sites}
     rows = []
     for f in sorted(study.facts, key=lambda f: f.subject_id):
         rows.append({**_keys(study, "DM", f.subject_id), "SUBJID": f.subject_id, "SITEID": f.site,
@@ -60,7 +61,8 @@ def export_dm(study: ExportStudy) -> Dataset:
                  Variable("ACTARMCD", "Actual Arm Code", codelist="ARMCD"),
                  Variable("ACTARM", "Description of Actual Arm"),
                  Variable("ARMNRS", "Reason Arm and/or Actual Arm is Null"),
-                 Variable("COUNTRY", "Country", origin="Collected")]
+                 Variable("COUNTRY", "Country", origin="Collected", method="the site's country as "
+                          "ISO 3166-1 alpha-3")]
     return build_dataset("DM", "Demographics", "SPECIAL PURPOSE", "One record per subject", "Tabulation",
                          KEYS, variables, rows, (NY, SEX, arm_codelist(study)))
 
