@@ -64,18 +64,21 @@ VALUE_WORDS = {
 
 
 TIMELINE_WORDS = {
-    "consent": pgettext("timeline", "consent"), "eligibility": pgettext("timeline", "eligibility"),
+    "screening": pgettext("timeline", "screening"), "consent": pgettext("timeline", "consent"),
+    "eligibility": pgettext("timeline", "eligibility"),
     "enrolment": pgettext("timeline", "enrolment"), "randomization": pgettext("timeline", "randomization"),
 }
 
 
 @register.filter
-def word(code) -> str:
-    """A stored code (status, sex, query state, visit or event kind) as the word the user reads."""
+def word(code, kind: str = "") -> str:
+    """A stored code (status, sex, query state, visit or event kind) as the word the user reads;
+    ``kind="timeline"`` reads a timeline entry (screening as an event, not a status)."""
     from oncotrial.web.models import EventKind
 
     key = "" if code is None else str(code)
-    found = VALUE_WORDS.get(key) or TIMELINE_WORDS.get(key)
+    first, second = (TIMELINE_WORDS, VALUE_WORDS) if kind == "timeline" else (VALUE_WORDS, TIMELINE_WORDS)
+    found = first.get(key) or second.get(key)
     if found is None and key in EventKind.values:
         found = EventKind(key).label
     return str(found) if found is not None else key
