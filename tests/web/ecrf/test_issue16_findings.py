@@ -152,3 +152,18 @@ def test_an_ae_outside_the_bundled_terms_is_recorded_as_other_specify_within_its
     record = save_record(cast.coordinator_a, subject, "adverse_event", {**ae, "term_specify": "gastric ulcer bleed"})
     record = m.AdverseEvent.objects.get(pk=record.pk)
     assert (record.term, record.term_specify, record.soc) == (term, "gastric ulcer bleed", "Gastrointestinal disorders")
+
+
+def test_the_api_takes_the_other_specify_text_as_the_page_does(client, single_arm_cast):
+    import json
+
+    cast = single_arm_cast
+    subject = enrolled_subject_a(cast)
+    client.force_login(cast.coordinator_a)
+    url = f"/api/studies/{cast.study.code}/subjects/{subject.identifier}/ecrf/adverse_event"
+    body = {"term": "Investigations - Other, specify", "term_specify": "troponin increased", "grade": 1,
+            "start_date": "2025-02-20", "outcome": "recovering"}
+    reply = client.post(url, json.dumps(body), content_type="application/json")
+    assert reply.status_code in (200, 201), reply.content.decode()[:500]
+    missing = client.post(url, json.dumps({**body, "term_specify": ""}), content_type="application/json")
+    assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "term_specify"
