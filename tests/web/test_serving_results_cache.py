@@ -66,3 +66,31 @@ def test_a_results_read_is_still_audited_each_time(single_arm_cast):
     for _ in range(2):
         service.study_results(cast.statistician, cast.study, how="api")
     assert AuditEvent.objects.filter(entity="analysis_results", username=cast.statistician.username).count() == 2
+
+
+def test_writes_the_analysis_does_not_read_keep_the_entry(single_arm_cast, derivations):
+    from oncotrial.web.ecrf.services.records import save_record
+
+    cast = single_arm_cast
+    subject = register_screening(cast.coordinator_a, cast.study, cast.site_a, screened_on=dt.date(2025, 3, 3),
+                                 initials="CM", sex="female", birth_year=1961)
+    service.study_results(cast.statistician, cast.study, how="api")
+    save_record(cast.coordinator_a, subject, "con_med", {"name": "paracetamol", "indication": "pain",
+                                                         "dose_text": "1 g", "start_date": "2025-03-04"})
+    service.study_results(cast.statistician, cast.study, how="api")
+    assert len(derivations) == 1
+
+
+def test_the_loader_still_reads_none_of_the_entities_it_is_said_not_to():
+    """Guard for UNANALYSED_ENTITIES: if the analysis starts reading con-meds, queries, signatures,
+    tokens, users or memberships, their writes must derive the results again."""
+    import inspect
+
+    from oncotrial.web.analysis import loading
+    from oncotrial.web.ecrf.services import context, recist
+
+    source = "".join(inspect.getsource(module) for module in (loading, context, recist, service))
+    for name in ("ConMed", "con_med", "Query", "Signature", "ApiToken", "Membership"):
+        mentions = source.count(name)
+        allowed = 1 if name == "con_med" else 0  # its own place in UNANALYSED_ENTITIES
+        assert mentions <= allowed, f"the analysis now reads {name}: remove it from UNANALYSED_ENTITIES"

@@ -30,6 +30,9 @@ from oncotrial.web.services.results_cache import cached_derivation
 RESULTS_READERS = frozenset({Role.STATISTICIAN, Role.UNBLINDED_STATISTICIAN, Role.DSMB,
                              Role.ADMINISTRATOR})
 RESULTS_READERS_WHEN_MASKED = RESULTS_READERS - {Role.STATISTICIAN}
+# Audited entities that load_study_records never reads: writing them keeps the cached results
+# (tests/web/test_serving_results_cache.py checks that the loader still does not read them).
+UNANALYSED_ENTITIES = ("con_med", "query", "signature", "api_token", "user", "membership")
 
 
 def is_locked(study) -> bool:
@@ -78,7 +81,8 @@ def study_results(user, study, *, cutoff: dt.date | None = None, analysis_set: s
     # Derived once per data change, outside any transaction (on SQLite a transaction would hold the
     # write lock through the derivation); the audit row is its own short transaction.
     results = cached_derivation(study, "results", (cutoff, analysis_set, is_locked(study)),
-                                lambda: compute_study_results(study, cutoff=cutoff, analysis_set=analysis_set))
+                                lambda: compute_study_results(study, cutoff=cutoff, analysis_set=analysis_set),
+                                unread=UNANALYSED_ENTITIES)
     if audit:
         record_audit(user=user, role=role, action="export", how=how, entity="analysis_results",
                      study=study, changes=[

@@ -28,25 +28,29 @@ def audit_head() -> int:
     return AuditChainHead.objects.filter(pk=1).values_list("last_sequence", flat=True).first() or 0
 
 
-def changed_since(study_code: str, after: int, through: int) -> bool:
-    """Whether an audit row in (after, through] changes the study's data."""
+def changed_since(study_code: str, after: int, through: int, unread: tuple[str, ...] = ()) -> bool:
+    """Whether an audit row in (after, through] changes the study's data, other than the
+    entities in `unread` (those the derivation does not read)."""
     if through <= after:
         return False
     return (AuditEvent.objects.filter(sequence__gt=after, sequence__lte=through, study_code=study_code)
-            .exclude(action__in=READ_ACTIONS).exists())
+            .exclude(action__in=READ_ACTIONS).exclude(entity__in=unread).exists())
 
 
-def cached_derivation(study, name: str, parameters: tuple, compute: Callable[[], object]):
+def cached_derivation(study, name: str, parameters: tuple, compute: Callable[[], object], *,
+                      unread: tuple[str, ...] = ()):
     """``compute()``'s value for `study`, derived again only when the study's data changed.
 
     `name` and `parameters` (e.g. the cut-off and analysis set) name the derivation; the software
     version and the protocol version are part of the key, so an upgrade or amendment derives anew.
+    `unread` names audited entities the derivation never reads (their writes, and their SDV rows,
+    keep the entry); an entity left out of it only costs a needless derivation.
     """
     version = study.current_version()
     key = ":".join(str(part) for part in ("derived", name, __version__, study.pk, version.pk, *parameters))
     head = audit_head()
     state = cache.get(key)
-    if state is not None and not changed_since(study.code, state["through"], head):
+    if state is not None and not changed_since(study.code, state["through"], head, unread):
         value = cache.get(f"{key}:{state['computed']}")
         if value is not None:
             if head > state["through"]:
