@@ -34,7 +34,7 @@ from oncotrial.web.services.randomization import randomize_subject
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_PAGES = {"login", "logout", "set_language", "public-study"}
+PUBLIC_PAGES = {"login", "logout", "set_language", "public-study", "healthz", "readyz"}  # health: no data
 PUBLIC_OPERATIONS = {"oncotrial_web_api_public_public_study"}
 # The monitor's own acts: open, answer-free query actions, source data verification.
 MONITOR_ACTS = {"ecrf_open_query", "ecrf_query_action", "ecrf_verify_source",
@@ -85,7 +85,8 @@ def casebook(cast):
     membership = Membership.objects.filter(user=cast.coordinator_a).first()
     params = {"code": cast.study.code, "identifier": subject.identifier, "form": "con_med",
               "record_id": records["con_med"].pk, "query_id": query.pk, "lock_id": lock.pk,
-              "action": "resolve", "membership_id": membership.pk, "username": cast.coordinator_a.username}
+              "action": "resolve", "membership_id": membership.pk, "username": cast.coordinator_a.username,
+              "section": "efficacy", "extension": "html", "format": "adam"}
     return cast, subject, records, params
 
 
