@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Field, Router
 from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
 
+from oncotrial.errors import InvalidInput
 from oncotrial.web.api import responses as r
 from oncotrial.web.api.responses import answers
 from oncotrial.web.api.schemas import StrictSchema
@@ -42,6 +43,9 @@ class EligibilityIn(StrictSchema):
 class EnrolIn(StrictSchema):
     enrolled_on: dt.date
     arm: str = ""
+    regimens: dict[str, StrictStr] = Field(
+        default={}, description="Per-patient regimen choices, {intervention id: regimen id} "
+        "(trial B: {\"chemotherapy\": \"xelox\" | \"mfolfox6\" | \"folfiri\"}), recorded on the enrolment day")
 
 
 class RandomizeIn(StrictSchema):
@@ -108,12 +112,28 @@ def assess_eligibility(request, code: str, identifier: str, payload: Eligibility
     return _detail(request, study, identifier)
 
 
+def _check_regimens(study, regimens: dict[str, str]) -> None:
+    """A regimen the protocol does not offer is a 400 naming ``regimens.<intervention>`` and the
+    allowed regimens (the service checks again, under the page's field names)."""
+    offered = {i.id: [reg.id for reg in i.regimens] for i in study.current_version().protocol.interventions
+               if i.choice == "one_per_patient"}
+    for item, regimen in regimens.items():
+        if item not in offered:
+            raise InvalidInput(f"'{item}' is not an intervention chosen per patient; choices: "
+                               f"{', '.join(offered) or 'none'}", field=f"regimens.{item}")
+        if regimen not in offered[item]:
+            raise InvalidInput(f"regimen '{regimen}' is not offered for {item}; allowed: {', '.join(offered[item])}",
+                               field=f"regimens.{item}")
+
+
 @router.post("/{code}/subjects/{identifier}/enrol", response=answers(r.SubjectOut),
              summary="Enrol an eligible, consented subject")
 def enrol(request, code: str, identifier: str, payload: EnrolIn):
     study = _study(request, code)
     subject = subjects.find_subject(request.user, study, identifier)
-    subjects.enrol_subject(request.user, subject, enrolled_on=payload.enrolled_on, arm=payload.arm, how="api")
+    _check_regimens(study, payload.regimens)
+    subjects.enrol_subject(request.user, subject, enrolled_on=payload.enrolled_on, arm=payload.arm,
+                           regimens=payload.regimens, how="api")
     return _detail(request, study, identifier)
 
 
