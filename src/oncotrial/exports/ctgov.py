@@ -106,22 +106,48 @@ def _pct(value):
     return None if value is None else 100 * value
 
 
-def adverse_events(results: TrialResults) -> dict:
+FREQUENCY_THRESHOLD = 5.0  # %, the "other (not serious) AE" reporting cut-off
+
+
+def _events(listing, safety, ids) -> list[dict]:
+    """One `seriousEvents` / `otherEvents` entry per (SOC, term) of a TEAE listing: per event group
+    the records (numEvents), the subjects with one (numAffected) and the safety set (numAtRisk)."""
+    by_term: dict[tuple[str, str], dict[str, list]] = {}
+    for row in listing:
+        by_term.setdefault((row.soc, row.term), {}).setdefault(row.arm, []).append(row.subject_id)
+    ordered = sorted(by_term.items(), key=lambda item: (-sum(len(set(s)) for s in item[1].values()), item[0]))
+    return [{"term": term, "organSystem": soc, "sourceVocabulary": "CTCAE v5.0",
+             "assessmentType": "SYSTEMATIC_ASSESSMENT",
+             "stats": [{"groupId": ids[arm], "numEvents": len(arms.get(arm, ())),
+                        "numAffected": len(set(arms.get(arm, ()))), "numAtRisk": n}
+                       for arm, n in zip(safety.arms, safety.n_by_arm, strict=True)]}
+            for (soc, term), arms in ordered]
+
+
+def _above(event: dict, threshold: float) -> bool:
+    return any(s["numAtRisk"] and 100 * s["numAffected"] / s["numAtRisk"] > threshold for s in event["stats"])
+
+
+def adverse_events(results: TrialResults, threshold: float = FREQUENCY_THRESHOLD) -> dict:
+    """AET01/AET02 as the results data element definitions have them: serious TEAEs by term (all of
+    them), other TEAEs (not serious) by term where more than `threshold` % of any group had one."""
     safety = results.safety
     ids = {arm: f"EG{i:03d}" for i, arm in enumerate(safety.arms)}
     names = {a.id: a.name for a in results.arms}
     overview = {row.key: row for row in safety.overview}
+    serious = _events(safety.serious, safety, ids)
+    other = [e for e in _events(safety.non_serious, safety, ids) if _above(e, threshold)]
+    reported = {(e["organSystem"], e["term"]) for e in other}
+    other_affected = {arm: {r.subject_id for r in safety.non_serious if r.arm == arm and (r.soc, r.term) in reported}
+                      for arm in safety.arms}
     groups = [{"id": ids[arm], "title": names.get(arm, arm),
                "deathsNumAffected": sum(1 for d in safety.deaths if d.arm == arm), "deathsNumAtRisk": n,
                "seriousNumAffected": overview["serious"].cells[i].n if "serious" in overview else 0,
-               "seriousNumAtRisk": n, "otherNumAffected": overview["any"].cells[i].n if "any" in overview else 0,
+               "seriousNumAtRisk": n, "otherNumAffected": len(other_affected[arm]),
                "otherNumAtRisk": n} for i, (arm, n) in enumerate(zip(safety.arms, safety.n_by_arm, strict=True))]
-    other = [{"term": row.term, "organSystem": row.soc, "sourceVocabulary": "CTCAE v5.0",
-              "assessmentType": "SYSTEMATIC_ASSESSMENT",
-              "stats": [{"groupId": ids[arm], "numAffected": row.cells[i].n, "numAtRisk": safety.n_by_arm[i]}
-                        for i, arm in enumerate(safety.arms)]} for row in safety.by_term if row.term]
-    return {"frequencyThreshold": "0", "timeFrame": "From first protocol therapy to the end of the TEAE window",
-            "description": safety.rule, "eventGroups": groups, "seriousEvents": [], "otherEvents": other}
+    return {"frequencyThreshold": f"{threshold:g}",
+            "timeFrame": "From first protocol therapy to the end of the TEAE window",
+            "description": safety.rule, "eventGroups": groups, "seriousEvents": serious, "otherEvents": other}
 
 
 def ctgov_results(study: ExportStudy) -> dict:

@@ -101,7 +101,8 @@ class DeathRow:
 @dataclass(frozen=True)
 class SafetyResults:
     """Everything of the safety section. `primary_subset` is the subset the protocol's grade 3–4
-    endpoint counts ("related" when it says `related_only`)."""
+    endpoint counts ("related" when it says `related_only`). `non_serious` lists the TEAE records
+    that are not serious (the ClinicalTrials.gov "other" adverse events)."""
 
     population: str
     arms: tuple[str, ...]
@@ -116,6 +117,7 @@ class SafetyResults:
     deaths: tuple[DeathRow, ...]
     rule: str
     warnings: tuple[str, ...]
+    non_serious: tuple[AdverseEventRow, ...] = ()
 
 
 def _has(row: SubjectSafety, key: str) -> bool:
@@ -211,4 +213,5 @@ def derive_safety_results(members: Sequence[tuple[SubjectFacts, str]], arms: Seq
          _grade_rate(groups, emergent, "related", comparison)),
         "related" if related_only else "all",
         _listing(emergent, arm_of, SUBSETS["serious"]),
-        _listing(emergent, arm_of, SUBSETS["immune_related"]), deaths, rule, tuple(warnings))
+        _listing(emergent, arm_of, SUBSETS["immune_related"]), deaths, rule, tuple(warnings),
+        _listing(emergent, arm_of, lambda r: not SUBSETS["serious"](r)))
