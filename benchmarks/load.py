@@ -145,8 +145,8 @@ class Client:
             raise
 
 
-def run_load(port: int, setup: dict, args) -> dict:
-    ledger = Ledger(f"lb{os.getpid()}")
+def run_load(port: int, setup: dict, args, run: str) -> dict:
+    ledger = Ledger(run)
     timings = {"write": [], **{name: [] for name in READS}}
     errors: list[str] = []
     lock = threading.Lock()
@@ -239,7 +239,7 @@ def run_one(backend: str, workers: int, env: dict, setup: dict, args, home: Path
     try:
         _wait_ready(port, server)
         load_before, cpu_before = os.getloadavg(), server_cpu_seconds(server.pid)
-        outcome = run_load(port, setup, args)
+        outcome = run_load(port, setup, args, f"lb{os.getpid()}w{workers}")
         load_after = os.getloadavg()
         outcome["server_cpu_s"] = server_cpu_seconds(server.pid) - cpu_before
     finally:
@@ -268,7 +268,8 @@ def _wait_ready(port: int, server) -> None:
 def _summarise(backend, workers, env, outcome, load_before, load_after, args) -> dict:
     ledger, timings = outcome["ledger"], outcome["timings"]
     state = in_django(env, "state", args.data)
-    before = {pk for pk, row in state["rows"].items() if not row["name"].startswith("load-")}  # the demo's
+    mine = f"load-{ledger.run}-"  # the demo's records and earlier runs' on the same database are not
+    before = {pk for pk, row in state["rows"].items() if not row["name"].startswith(mine)}
     state = {"rows": {pk: row for pk, row in state["rows"].items() if pk not in before},
              "audited": [pk for pk in state["audited"] if pk not in before]}
     problems = ct.check(ledger, state)
