@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import pgettext_lazy
+
 from oncotrial.domain.conduct import check_kinds
 from oncotrial.domain.conduct import edit_checks as ec
 from oncotrial.errors import InvalidInput
@@ -67,6 +69,48 @@ class FormSpec:
 def F(name, kind="text", label="", choices=(), help="", max_length=200):  # noqa: N802 - table helper
     return FieldSpec(name, kind, label or name.replace("_", " ").capitalize(), tuple(choices), help,
                      max_length)
+
+
+# What a page shows for a stored choice code (the codes themselves are stored and exported as they
+# are); codes that are standard abbreviations (CT, MRI, MWA, CR, mg ...) are shown as they are.
+_C = "ecrf choice"
+CHOICE_LABELS = {
+    "target": pgettext_lazy(_C, "target"), "non_target": pgettext_lazy(_C, "non-target"),
+    "new": pgettext_lazy(_C, "new"), "long": pgettext_lazy(_C, "long axis"),
+    "short": pgettext_lazy(_C, "short axis"), "measured": pgettext_lazy(_C, "measured"),
+    "too_small": pgettext_lazy(_C, "too small to measure"), "disappeared": pgettext_lazy(_C, "disappeared"),
+    "not_evaluated": pgettext_lazy(_C, "not evaluated"), "absent": pgettext_lazy(_C, "absent"),
+    "present": pgettext_lazy(_C, "present"),
+    "unequivocal_progression": pgettext_lazy(_C, "unequivocal progression"),
+    "equivocal": pgettext_lazy(_C, "equivocal"), "unequivocal": pgettext_lazy(_C, "unequivocal"),
+    "resolved": pgettext_lazy(_C, "resolved"), "none": pgettext_lazy(_C, "none"),
+    "given": pgettext_lazy(_C, "given"), "delayed": pgettext_lazy(_C, "delayed"),
+    "reduced": pgettext_lazy(_C, "reduced"), "held": pgettext_lazy(_C, "held"),
+    "discontinued": pgettext_lazy(_C, "discontinued"),
+    "COMPLETE": pgettext_lazy(_C, "complete ablation"), "RESIDUAL": pgettext_lazy(_C, "residual tumour"),
+    "LTP": pgettext_lazy(_C, "local tumour progression"), "EQUIVOCAL": pgettext_lazy(_C, "equivocal"),
+    "NOT_EVALUABLE": pgettext_lazy(_C, "not evaluable"),
+    "death": pgettext_lazy(_C, "death"), "life_threatening": pgettext_lazy(_C, "life-threatening"),
+    "hospitalisation": pgettext_lazy(_C, "hospitalisation"), "disability": pgettext_lazy(_C, "disability"),
+    "congenital_anomaly": pgettext_lazy(_C, "congenital anomaly"), "other": pgettext_lazy(_C, "other"),
+    "unrelated": pgettext_lazy(_C, "unrelated"), "unlikely": pgettext_lazy(_C, "unlikely"),
+    "possible": pgettext_lazy(_C, "possible"), "probable": pgettext_lazy(_C, "probable"),
+    "definite": pgettext_lazy(_C, "definite"), "dose_reduced": pgettext_lazy(_C, "dose reduced"),
+    "interrupted": pgettext_lazy(_C, "interrupted"), "withdrawn": pgettext_lazy(_C, "withdrawn"),
+    "not_applicable": pgettext_lazy(_C, "not applicable"), "recovered": pgettext_lazy(_C, "recovered"),
+    "recovering": pgettext_lazy(_C, "recovering"), "not_recovered": pgettext_lazy(_C, "not recovered"),
+    "recovered_with_sequelae": pgettext_lazy(_C, "recovered with sequelae"), "fatal": pgettext_lazy(_C, "fatal"),
+    "unknown": pgettext_lazy(_C, "unknown"), "disease_progression": pgettext_lazy(_C, "disease progression"),
+    "adverse_event": pgettext_lazy(_C, "adverse event"), "off_treatment": pgettext_lazy(_C, "off treatment"),
+    "off_study": pgettext_lazy(_C, "off study"),
+}
+
+
+def choice_label(code) -> str:
+    """A stored choice code as the page shows it, in the user's language (unknown codes as they are)."""
+    key = "" if code is None else str(code)
+    found = CHOICE_LABELS.get(key)
+    return str(found) if found is not None else key
 
 
 LESION_FIELDS = (

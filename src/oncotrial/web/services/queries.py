@@ -156,7 +156,8 @@ def subject_detail(user, study, identifier: str) -> dict:
 
 def _timeline(subject, consents, screenings, allocation) -> list[dict]:
     events = [{"date": subject.screened_on.isoformat(), "event": "screening", "detail": subject.identifier}]
-    events += [{"date": c["signed_on"], "event": "consent", "detail": f"form {c['form_version']}"} for c in consents]
+    events += [{"date": c["signed_on"], "event": "consent", "detail": f"form {c['form_version']}",
+                "form_version": c["form_version"]} for c in consents]
     events += [{"date": s["assessed_on"], "event": "eligibility",
                 "detail": "eligible" if s["eligible"] else "; ".join(s["reasons"])} for s in screenings]
     enrolment = getattr(subject, "enrolment", None)

@@ -60,6 +60,8 @@ VALUE_WORDS = {
     "non_target": pgettext("lesion", "non-target"), "new": pgettext("lesion", "new"),
     "liver": pgettext("organ", "liver"), "lung": pgettext("organ", "lung"),
     "liver_and_lung": pgettext("organ", "liver and lung"),
+    "self": pgettext("signer", "the subject"),
+    "legal_representative": pgettext("signer", "legally acceptable representative"),
 }
 
 
@@ -82,6 +84,14 @@ def word(code, kind: str = "") -> str:
     if found is None and key in EventKind.values:
         found = EventKind(key).label
     return str(found) if found is not None else key
+
+
+@register.filter
+def choice(code) -> str:
+    """An eCRF choice code (target, long, given, none ...) as the word the user reads."""
+    from oncotrial.web.ecrf.specs import choice_label
+
+    return choice_label(code)
 
 
 @register.filter

@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from oncotrial.domain.conduct.edit_checks import run_edit_checks
 from oncotrial.domain.tumour.lesions import (
@@ -314,12 +315,13 @@ def _timing_note(assessment, tp, start: dt.date | None) -> str:
     if assessment.is_baseline:
         return ""
     if start is None:
-        return "no response computed: the subject has no baseline assessment"
+        return gettext("no response computed: the subject has no baseline assessment")
     if tp is None:
-        return "no response computed: the engine could not read this visit (see the messages above)"
+        return gettext("no response computed: the engine could not read this visit (see the messages above)")
     if assessment.date <= start:
-        return (f"dated {assessment.date.isoformat()}, on or before the first therapy or randomization "
-                f"({start.isoformat()}); its response is computed against the baseline")
+        return gettext("dated %(date)s, on or before the first therapy or randomization (%(start)s); its "
+                       "response is computed against the baseline") % {"date": assessment.date.isoformat(),
+                                                                        "start": start.isoformat()}
     return ""
 
 

@@ -7,6 +7,8 @@ import datetime as dt
 from html import escape
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext
+
 from oncotrial.domain.outcomes.local_control import derive_treated_lesion_outcomes
 from oncotrial.domain.outcomes.records import AdverseEvent as DomainAE
 from oncotrial.domain.outcomes.records import Procedure, TreatedSiteAssessment
@@ -16,6 +18,7 @@ from oncotrial.web.ecrf.services.common import require_subject_reader
 from oncotrial.web.ecrf.services.queries import list_queries
 from oncotrial.web.ecrf.services.recist import assessment_rows
 from oncotrial.web.ecrf.services.signatures import list_signatures
+from oncotrial.web.ecrf.specs import choice_label
 from oncotrial.web.models import AuditEvent, Subject
 from oncotrial.web.services.permissions import can_see_arm, visible_sites
 
@@ -77,8 +80,9 @@ def subject_timeline(user, subject, moment: dt.datetime) -> dict:
                    + (" ⚠ discrepancy" if a["discrepancy"] else ""), a["id"]) for a in assessments]
     for dose in m.DoseAdministration.objects.filter(subject=subject):
         amount = f"{dose.dose} {dose.unit}" if dose.dose is not None else ""
-        share = f", {dose.percent_of_planned}% of planned" if dose.percent_of_planned is not None else ""
-        items.append(_item(dose.date, "dose", f"{dose.drug} {amount} {dose.action}{share}", dose.pk))
+        share = (gettext(", %(percent)s%% of planned") % {"percent": dose.percent_of_planned}
+                 if dose.percent_of_planned is not None else "")
+        items.append(_item(dose.date, "dose", f"{dose.drug} {amount} {choice_label(dose.action)}{share}", dose.pk))
     for therapy in m.LocalTherapy.objects.filter(subject=subject):
         items.append(_item(therapy.date, "local_therapy",
                            f"{therapy.kind} of {', '.join(therapy.lesion_ids)}", therapy.pk))
@@ -135,7 +139,8 @@ def render_spider_svg(lines: dict[str, list[dict]], width: int = 720, height: in
         return top + plot_h * (high - pct) / (high - low)
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="spider" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="Spider plot of percent change from baseline">',
+             f'viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{escape(gettext("Spider plot of percent change from baseline"))}">',
              f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#bbb"/>']
     for pct in range(int(low // 20) * 20, int(high) + 1, 20):
         if low <= pct <= high:
@@ -148,7 +153,7 @@ def render_spider_svg(lines: dict[str, list[dict]], width: int = 720, height: in
                      f'stroke="#555"/><text x="{x(day):.1f}" y="{top + plot_h + 17}" font-size="12" '
                      f'text-anchor="middle">{day}</text>')
     parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h + 32}" font-size="12" '
-                 'text-anchor="middle">days from baseline</text>')
+                 f'text-anchor="middle">{escape(gettext("days from baseline"))}</text>')
     for pct in (20, 0, -30):
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(pct):.1f}" y2="{y(pct):.1f}" '
                      f'stroke="#888" stroke-dasharray="{"0" if pct == 0 else "5 4"}"/>')
