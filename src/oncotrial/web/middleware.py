@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from oncotrial.web.views.errors import error_response
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -24,6 +26,25 @@ class SecurityHeadersMiddleware:
         if not request.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+class NulCharacterMiddleware:
+    """A NUL character anywhere in the path or the query string is a 400 in the one error shape.
+
+    PostgreSQL text cannot hold NUL (0x00), so a lookup such as ``/studies/%00`` would otherwise end
+    as a database error (a 500) instead of a refusal; SQLite would store it and break exports later.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.GET.lists()
+        if "\x00" in request.path or any("\x00" in key or any("\x00" in v for v in values)
+                                         for key, values in query):
+            return error_response(request, "the address holds a NUL character (0x00), which no field may "
+                                  "hold; remove it", 400)
+        return self.get_response(request)
 
 
 def client_address(request) -> str:

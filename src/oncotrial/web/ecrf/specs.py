@@ -225,12 +225,14 @@ def parse_value(spec: FieldSpec, raw: Any) -> Any:
 
 
 def check_text(text: str, max_length: int) -> str:
-    """`text` if it is at most `max_length` characters and has no lone surrogate; else ValueError."""
+    """`text` if it is at most `max_length` characters with no lone surrogate and no NUL; else ValueError."""
     if len(text) > max_length:
         raise ValueError(f"is {len(text)} characters long; at most {max_length} allowed")
     if any("\ud800" <= char <= "\udfff" for char in text):
         raise ValueError("holds a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff), which is not a "
                          "character; retype the text")
+    if "\x00" in text:
+        raise ValueError("holds a NUL character (0x00), which no field may hold; remove it")
     return text
 
 
