@@ -88,9 +88,24 @@ def _fuzz(schema, world, token: str) -> dict:
     return calls
 
 
+@pytest.fixture
+def connection_kept_across_requests():
+    """The real WSGI handler closes the database connection at each request's start and end; inside
+    the test's transaction that drops the connection on PostgreSQL (SQLite's in-memory test database
+    ignores it). Django's own test client lifts the same signal, so do we."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("role", ["investigator_a", "monitor"])
-def test_the_whole_schema_holds_under_schemathesis(world, role):
+def test_the_whole_schema_holds_under_schemathesis(world, role, connection_kept_across_requests):
     from oncotrial.web.wsgi import application
 
     user = getattr(world["cast"], role)
