@@ -108,26 +108,29 @@ def require_ctcae_term(term: str, version: str = "5.0", specify=None):
     return found
 
 
-def regimen_drugs(subject) -> list[str]:
-    """The drugs the dose form offers: those of the subject's regimens (the chosen one where the
-    protocol chooses per patient), of every regimen of the arm, or of the protocol before the arm
-    is known; each drug once, in protocol order."""
+def subject_regimens(subject, protocol):
+    """The subject's regimens in protocol order: the chosen one where the protocol chooses per
+    patient, every regimen of the arm, or of the protocol before the arm is known."""
     from oncotrial.web.models import SubjectEvent
 
-    protocol = subject.study.current_version().protocol
     chosen = dict(SubjectEvent.objects.filter(subject=subject, kind="regimen_choice")
                   .order_by("occurred_on", "id").values_list("item", "value"))
     arm_id = getattr(getattr(subject, "randomization", None), "arm", "") or getattr(
         getattr(subject, "enrolment", None), "arm", "")
     arm = next((a for a in protocol.arms if a.id == arm_id), None)
-    drugs: list[str] = []
     for intervention in protocol.interventions:
         if arm is not None and intervention.id not in arm.interventions:
             continue
         for regimen in intervention.regimens:
-            if intervention.id in chosen and regimen.id != chosen[intervention.id]:
-                continue
-            drugs += [d.drug for d in regimen.drugs if d.drug not in drugs]
+            if intervention.id not in chosen or regimen.id == chosen[intervention.id]:
+                yield regimen
+
+
+def regimen_drugs(subject) -> list[str]:
+    """The drugs the dose form offers: those of the subject's regimens, each once, in protocol order."""
+    drugs: list[str] = []
+    for regimen in subject_regimens(subject, subject.study.current_version().protocol):
+        drugs += [d.drug for d in regimen.drugs if d.drug not in drugs]
     return drugs
 
 
@@ -144,17 +147,19 @@ def check_protocol_drug(subject, drug: str) -> None:
 
 
 def prescribed_dose_for(subject, values: dict):
-    """The protocol's dose for `values['drug']` from the study protocol, or None when the body size
+    """The protocol's dose for `values['drug']` in the subject's regimen (else the first regimen of the
+    study protocol that gives the drug), or None when the body size
     needed is missing (the form still saves; no dose check). A drug outside the protocol's
     regimens is refused (InvalidInput naming the drugs offered)."""
     protocol = subject.protocol_version.protocol
     check_protocol_drug(subject, values.get("drug") or "")
     drug = (values.get("drug") or "").strip().lower()
-    for intervention in protocol.interventions:
-        for regimen in intervention.regimens:
-            for drug_dose in regimen.drugs:
-                if drug_dose.drug.lower() == drug:
-                    return _compute(drug_dose, values)
+    # The subject's own regimen first: oxaliplatin is 85 mg/m2 in mFOLFOX6 but 130 in XELOX.
+    everything = (r for i in protocol.interventions for r in i.regimens)
+    for regimen in (*subject_regimens(subject, protocol), *everything):
+        for drug_dose in regimen.drugs:
+            if drug_dose.drug.lower() == drug:
+                return _compute(drug_dose, values)
     return None
 
 
